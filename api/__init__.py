@@ -1,0 +1,1 @@
+"""The nextjob application: settings, store, dispatch service, auth, HTTP app and CLI."""

@@ -1,0 +1,76 @@
+"""Bearer tokens: HS256 JWTs naming a role and a subject (a technician id, a CSR login...)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import jwt
+
+from api.domain import Role
+from api.errors import Unauthenticated
+
+_ALGORITHM = "HS256"
+_ISSUER = "nextjob"
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    role: Role
+    subject: str
+    expires_at: datetime | None = None
+
+    def as_actor(self) -> dict[str, str]:
+        """How this principal is recorded in the events log."""
+        return {"role": self.role.value, "sub": self.subject}
+
+
+SYSTEM = Principal(role=Role.MANAGER, subject="system:routing")
+
+
+def issue_token(secret: str, role: Role, subject: str, ttl: timedelta) -> str:
+    now = datetime.now(UTC)
+    claims = {
+        "sub": subject,
+        "role": role.value,
+        "iss": _ISSUER,
+        "iat": int(now.timestamp()),
+        "exp": int((now + ttl).timestamp()),
+    }
+    return jwt.encode(claims, secret, algorithm=_ALGORITHM)
+
+
+def verify_token(secret: str, token: str) -> Principal:
+    """Decode and check a token; any defect is `Unauthenticated` with a plain reason."""
+    try:
+        claims = jwt.decode(
+            token,
+            secret,
+            algorithms=[_ALGORITHM],
+            issuer=_ISSUER,
+            options={"require": ["sub", "role", "exp", "iss"]},
+        )
+    except jwt.ExpiredSignatureError as exc:
+        raise Unauthenticated("token expired") from exc
+    except jwt.InvalidTokenError as exc:
+        raise Unauthenticated("invalid token") from exc
+    try:
+        role = Role(claims["role"])
+    except ValueError as exc:
+        raise Unauthenticated("invalid token: unknown role") from exc
+    subject = claims["sub"]
+    if not isinstance(subject, str) or not subject:
+        raise Unauthenticated("invalid token: empty subject")
+    return Principal(
+        role=role, subject=subject, expires_at=datetime.fromtimestamp(claims["exp"], UTC)
+    )
+
+
+def bearer_from_header(value: str | None) -> str:
+    """The token in an `Authorization: Bearer ...` header value."""
+    if not value:
+        raise Unauthenticated("missing bearer token")
+    scheme, _, token = value.strip().partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthenticated("authorization must be 'Bearer <token>'")
+    return token.strip()

@@ -1,0 +1,125 @@
+"""`nextjob`: serve, seed, token, export-schema."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Callable, Sequence
+from datetime import timedelta
+from pathlib import Path
+
+from api.auth import issue_token
+from api.domain import Role
+from api.settings import Settings
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="nextjob", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="run the API (starts the embedded DB unless MONGODB_URI)")
+    serve.add_argument("--no-seed", action="store_true", help="do not seed an empty database")
+    sub.add_parser("seed", help="seed the demo company into an empty database")
+    token = sub.add_parser("token", help="print a bearer token")
+    token.add_argument("role", choices=[r.value for r in Role])
+    token.add_argument("subject", help="technician id for technicians; any login otherwise")
+    token.add_argument("--hours", type=float, default=None, help="lifetime (default: settings)")
+    export = sub.add_parser("export-schema", help="print (or write) the GraphQL SDL")
+    export.add_argument("--output", type=Path, default=None)
+    args = parser.parse_args(argv)
+    settings = Settings()
+
+    if args.command == "token":
+        hours = args.hours if args.hours is not None else settings.token_ttl_hours
+        secret = settings.signing_secret()
+        print(issue_token(secret, Role(args.role), args.subject, timedelta(hours=hours)))
+        return 0
+    if args.command == "export-schema":
+        from schema import build_schema
+
+        sdl = build_schema().as_str() + "\n"
+        if args.output:
+            args.output.write_text(sdl)
+        else:
+            sys.stdout.write(sdl)
+        return 0
+    if args.command == "seed":
+        return _with_database(settings, lambda uri: asyncio.run(_seed(settings, uri, verbose=True)))
+    return _with_database(settings, lambda uri: _serve(settings, uri, seed=not args.no_seed))
+
+
+def _with_database(settings: Settings, runner: Callable[[str], int]) -> int:
+    from api.embedded import EmbeddedDatabaseError, running
+
+    if settings.mongodb_uri:
+        return runner(settings.mongodb_uri)
+    data = settings.data_dir.resolve()
+    print(
+        f"nextjob: starting embedded SecantusDB in {data / 'db'} "
+        f"on port {settings.embedded_db_port}"
+    )
+    try:
+        with running(data / "db", settings.embedded_db_port, log=data / "secantusd.log") as db:
+            return runner(db.uri)
+    except EmbeddedDatabaseError as exc:
+        print(f"nextjob: {exc}", file=sys.stderr)
+        return 1
+
+
+async def _seed(settings: Settings, uri: str, *, verbose: bool) -> int:
+    from api.seed import seed_demo
+    from api.store import Store
+
+    store = Store(uri, settings.db_name)
+    try:
+        await store.ensure_indexes()
+        seeded = await seed_demo(store, settings.timezone)
+    finally:
+        await store.close()
+    if verbose:
+        print(
+            "nextjob: demo company seeded" if seeded else "nextjob: database not empty; left as is"
+        )
+    return 0
+
+
+def _serve(settings: Settings, uri: str, *, seed: bool) -> int:
+    import uvicorn
+
+    from api.app import create_app
+
+    if seed and settings.seed_demo:
+        asyncio.run(_seed(settings, uri, verbose=True))
+    _print_banner(settings)
+    uvicorn.run(
+        create_app(settings, uri),
+        host=settings.host,
+        port=settings.port,
+        log_level="info",
+        ws="websockets-sansio",
+    )
+    return 0
+
+
+def _print_banner(settings: Settings) -> None:
+    base = f"http://{settings.host}:{settings.port}"
+    secret = settings.signing_secret()
+    ttl = timedelta(hours=settings.token_ttl_hours)
+    print(
+        f"""
+nextjob is starting on {base}
+  GraphiQL:  {base}/graphql   (add header  Authorization: Bearer <token>)
+  health:    {base}/healthz
+Demo tokens, valid {settings.token_ttl_hours:g} h
+(more: `.venv/bin/nextjob token ROLE SUBJECT`, roles technician csr dispatcher manager integration):
+  dispatcher  {issue_token(secret, Role.DISPATCHER, "dispatch_demo", ttl)}
+  csr         {issue_token(secret, Role.CSR, "csr_demo", ttl)}
+  technician  {issue_token(secret, Role.TECHNICIAN, "tech_01", ttl)}   (tech_01 .. tech_14)
+Press Ctrl-C to stop (the embedded database stops with it; data stays in {settings.data_dir}).
+""",
+        flush=True,
+    )
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

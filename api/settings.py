@@ -1,0 +1,71 @@
+"""Every setting nextjob reads, validated once at start-up (documented in the README)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Configuration from the environment: `MONGODB_URI`, `REDIS_URL` and `NEXTJOB_*`."""
+
+    model_config = SettingsConfigDict(env_prefix="NEXTJOB_", extra="ignore")
+
+    mongodb_uri: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("MONGODB_URI", "NEXTJOB_MONGODB_URI"),
+        description="MongoDB connection string; unset means start the embedded SecantusDB.",
+    )
+    redis_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("REDIS_URL", "NEXTJOB_REDIS_URL"),
+        description="Redis for pub/sub between API processes; unset means in-process broker.",
+    )
+    db_name: str = Field(default="nextjob", description="MongoDB database name.")
+    data_dir: Path = Field(
+        default=Path(".nextjob-data"),
+        description="Embedded database files and the generated demo signing secret.",
+    )
+    host: str = Field(default="127.0.0.1", description="Address the API listens on.")
+    port: int = Field(default=8000, ge=1, le=65535, description="Port the API listens on.")
+    embedded_db_port: int = Field(
+        default=27117, ge=1, le=65535, description="Port of the embedded SecantusDB."
+    )
+    jwt_secret: str | None = Field(
+        default=None,
+        min_length=32,
+        description="HS256 signing secret; unset means one generated once into data_dir.",
+    )
+    token_ttl_hours: float = Field(default=12.0, gt=0, description="Lifetime of issued tokens.")
+    timezone: str = Field(
+        default="America/Chicago", description="Company time zone: shifts are local times."
+    )
+    resync_seconds: float = Field(
+        default=30.0, gt=0, description="A phone's stream re-reads its job at least this often."
+    )
+    seed_demo: bool = Field(default=True, description="Seed the demo company into an empty DB.")
+    graphiql: bool = Field(default=True, description="Serve GraphiQL on GET /graphql.")
+    max_candidates: int = Field(
+        default=5, ge=1, description="Runner-ups routing tries when an assignment races."
+    )
+
+    def signing_secret(self) -> str:
+        """The configured secret, or the demo secret kept in the data folder."""
+        if self.jwt_secret:
+            return self.jwt_secret
+        return _demo_secret(self.data_dir)
+
+
+def _demo_secret(data_dir: Path) -> str:
+    import secrets
+
+    path = data_dir / "jwt-secret"
+    if path.exists():
+        return path.read_text().strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_urlsafe(48)
+    path.write_text(secret)
+    path.chmod(0o600)
+    return secret

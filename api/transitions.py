@@ -1,0 +1,152 @@
+"""Conditional, versioned state transitions: each is one transaction plus its log entries.
+
+A transition names the states it may start from. If the document is not in one of
+them the transaction writes nothing and the caller gets CONFLICT (or NOT_FOUND when
+there is no such document for this caller), never a half-done change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from pymongo import ReturnDocument
+from pymongo.asynchronous.client_session import AsyncClientSession
+
+from api.domain import JobStatus, TechStatus
+from api.errors import Conflict, NotFound
+from api.store import Doc, Store
+
+
+@dataclass(frozen=True, slots=True)
+class TechMove:
+    """The technician side of a job transition (or a tech-only transition)."""
+
+    tech_id: str
+    from_: Sequence[TechStatus]
+    to: TechStatus
+    set_: Doc = field(default_factory=dict)
+    unset: Sequence[str] = ()
+    inc: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class JobMove:
+    job_id: str
+    from_: Sequence[JobStatus]
+    to: JobStatus
+    set_: Doc = field(default_factory=dict)
+    unset: Sequence[str] = ()
+    owner: str | None = None  # the job must belong to this technician
+    inc: dict[str, float] = field(default_factory=dict)
+
+
+def _update(move: JobMove | TechMove, now: datetime) -> list[Doc]:
+    """An update pipeline: remembers the status it left, sets the new one, bumps version.
+
+    Every value goes in as `$literal`, so text that looks like an operator stays text.
+    """
+    values: Doc = {k: {"$literal": v} for k, v in move.set_.items()}
+    values.update(
+        {k: {"$add": [{"$ifNull": [f"${k}", 0]}, {"$literal": n}]} for k, n in move.inc.items()}
+    )
+    values.update(
+        status={"$literal": move.to.value},
+        updated_at={"$literal": now},
+        version={"$add": [{"$ifNull": ["$version", 0]}, 1]},
+    )
+    stages: list[Doc] = [{"$set": {"previous_status": "$status"}}, {"$set": values}]
+    if move.unset:
+        stages.append({"$unset": list(move.unset)})
+    return stages
+
+
+async def _apply_job(store: Store, s: AsyncClientSession, move: JobMove, now: datetime) -> Doc:
+    query: Doc = {"_id": move.job_id, "status": {"$in": [st.value for st in move.from_]}}
+    if move.owner is not None:
+        query["tech_id"] = move.owner
+    job: Doc | None = await store.jobs.find_one_and_update(
+        query,
+        _update(move, now),
+        return_document=ReturnDocument.AFTER,
+        session=s,
+    )
+    if job is not None:
+        return job
+    current = await store.jobs.find_one({"_id": move.job_id}, session=s)
+    if current is None or (move.owner is not None and current.get("tech_id") != move.owner):
+        raise NotFound(f"job {move.job_id} not found")
+    raise Conflict(f"job {move.job_id} is {current['status']}; cannot make it {move.to.value}")
+
+
+async def _apply_tech(store: Store, s: AsyncClientSession, move: TechMove, now: datetime) -> Doc:
+    tech: Doc | None = await store.technicians.find_one_and_update(
+        {"_id": move.tech_id, "status": {"$in": [st.value for st in move.from_]}},
+        _update(move, now),
+        return_document=ReturnDocument.AFTER,
+        session=s,
+    )
+    if tech is not None:
+        return tech
+    current = await store.technicians.find_one({"_id": move.tech_id}, session=s)
+    if current is None:
+        raise NotFound(f"technician {move.tech_id} not found")
+    raise Conflict(
+        f"technician {move.tech_id} is {current['status']}; cannot make it {move.to.value}"
+    )
+
+
+async def transition(
+    store: Store,
+    *,
+    now: datetime,
+    actor: dict[str, str],
+    event_type: str,
+    job: JobMove | None = None,
+    tech: TechMove | None = None,
+    data: Doc | None = None,
+) -> tuple[Doc | None, Doc | None]:
+    """Move a job, a technician, or both together, atomically; log each move."""
+
+    async def work(s: AsyncClientSession) -> tuple[Doc | None, Doc | None]:
+        job_after = await _apply_job(store, s, job, now) if job else None
+        tech_after = await _apply_tech(store, s, tech, now) if tech else None
+        if job is not None and job_after is not None:
+            await store.append_event(
+                s,
+                at=now,
+                actor=actor,
+                entity="job",
+                entity_id=job.job_id,
+                type_=event_type,
+                before=_before(job_after, job),
+                after=job.to.value,
+                version=job_after["version"],
+                data={**(data or {}), "tech_id": job_after.get("tech_id")},
+            )
+        if tech is not None and tech_after is not None:
+            await store.append_event(
+                s,
+                at=now,
+                actor=actor,
+                entity="technician",
+                entity_id=tech.tech_id,
+                type_=event_type,
+                before=_before(tech_after, tech),
+                after=tech.to.value,
+                version=tech_after["version"],
+                data={"job_id": job.job_id} if job else {},
+            )
+        return job_after, tech_after
+
+    return await store.transaction(work)
+
+
+def _before(after: Doc, move: JobMove | TechMove) -> str:
+    """The status a document left: recorded on it as `previous_status` by the update."""
+    prev: Any = after.get("previous_status")
+    if isinstance(prev, str):
+        return prev
+    return move.from_[0].value if len(move.from_) == 1 else "unknown"

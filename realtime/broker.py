@@ -1,0 +1,100 @@
+"""The broker contract shared by both backends.
+
+Events carry no state, only what to look at again: a subscriber re-reads MongoDB.
+That is why a listener's queue may drop an event when it is full: a full queue
+already holds a pending "look again", so nothing is lost by dropping another.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager
+from typing import Literal, Protocol, TypedDict
+
+EventKind = Literal["job", "technician", "board"]
+
+
+class Event(TypedDict):
+    kind: EventKind
+    id: str
+    version: int
+
+
+def tech_channel(tech_id: str) -> str:
+    return f"tech:{tech_id}"
+
+
+def board_channel() -> str:
+    return "board"
+
+
+def encode(event: Event) -> str:
+    return json.dumps(event, separators=(",", ":"))
+
+
+def decode(raw: str | bytes) -> Event | None:
+    """Parse a wire event; anything malformed is dropped rather than crashing a reader."""
+    try:
+        data = json.loads(raw)
+    except (ValueError, TypeError):
+        return None
+    if (
+        not isinstance(data, dict)
+        or data.get("kind") not in ("job", "technician", "board")
+        or not isinstance(data.get("id"), str)
+        or not isinstance(data.get("version"), int)
+    ):
+        return None
+    return Event(kind=data["kind"], id=data["id"], version=data["version"])
+
+
+class Subscription:
+    """One listener's bounded queue of events on one channel."""
+
+    def __init__(self, channel: str, maxsize: int = 64) -> None:
+        self.channel = channel
+        self._queue: asyncio.Queue[Event] = asyncio.Queue(maxsize=maxsize)
+
+    def deliver(self, event: Event) -> None:
+        # When full, a pending event already makes the listener look again.
+        with contextlib.suppress(asyncio.QueueFull):
+            self._queue.put_nowait(event)
+
+    async def next(self, within: float | None = None) -> Event | None:
+        """The next event, or None when `within` seconds pass without one."""
+        try:
+            return await asyncio.wait_for(self._queue.get(), within)
+        except TimeoutError:
+            return None
+
+    def drain(self) -> int:
+        """Discard queued events (the caller is about to re-read anyway)."""
+        n = 0
+        while not self._queue.empty():
+            self._queue.get_nowait()
+            n += 1
+        return n
+
+    def __aiter__(self) -> AsyncIterator[Event]:
+        return self._iterate()
+
+    async def _iterate(self) -> AsyncIterator[Event]:
+        while True:
+            yield await self._queue.get()
+
+
+class Broker(Protocol):
+    async def connect(self) -> None: ...
+
+    async def disconnect(self) -> None: ...
+
+    async def publish(self, channel: str, event: Event) -> None: ...
+
+    def subscribe(self, channel: str) -> AbstractAsyncContextManager[Subscription]: ...
+
+    def listener_count(self) -> int:
+        """Live local subscriptions (for leak tests and metrics)."""
+        ...

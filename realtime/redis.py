@@ -1,0 +1,150 @@
+"""Redis pub/sub broker: events cross API processes.
+
+One Redis pub/sub connection per process fans out to local listeners, so a
+thousand phones on one process cost one Redis subscription per tech channel,
+not one connection each. When Redis drops, the reader reconnects by itself and
+then tells every local listener to look again, since events may have been lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
+
+import redis.asyncio as aioredis
+from redis.exceptions import RedisError
+
+from realtime.broker import Event, Subscription, decode, encode
+
+log = logging.getLogger(__name__)
+
+_CONTROL = "nextjob:control"
+
+
+class RedisBroker:
+    def __init__(self, url: str, reconnect_delay: float = 0.5) -> None:
+        self._url = url
+        self._reconnect_delay = reconnect_delay
+        self._client: aioredis.Redis | None = None
+        self._pubsub: aioredis.client.PubSub | None = None
+        self._reader: asyncio.Task[None] | None = None
+        self._listeners: defaultdict[str, set[Subscription]] = defaultdict(set)
+        self._lock = asyncio.Lock()
+        self.reconnects = 0
+
+    async def connect(self) -> None:
+        self._client = aioredis.Redis.from_url(self._url, health_check_interval=10)
+        self._pubsub = self._client.pubsub(ignore_subscribe_messages=True)
+        await self._pubsub.subscribe(_CONTROL)
+        self._reader = asyncio.create_task(self._read_loop(), name="redis-broker-reader")
+
+    async def disconnect(self) -> None:
+        if self._reader is not None:
+            self._reader.cancel()
+            with suppress(asyncio.CancelledError):
+                await self._reader
+        if self._pubsub is not None:
+            with suppress(RedisError, OSError):
+                await self._pubsub.reset()
+        if self._client is not None:
+            with suppress(RedisError, OSError):
+                await self._client.aclose()
+        self._listeners.clear()
+
+    async def publish(self, channel: str, event: Event) -> None:
+        if self._client is None:
+            raise RuntimeError("RedisBroker.publish before connect()")
+        try:
+            await self._client.publish(channel, encode(event))
+        except (RedisError, OSError) as exc:
+            # Truth is in MongoDB: listeners here still hear it, others heal on resync.
+            log.warning("redis publish failed, delivering locally only: %s", exc)
+            self._deliver(channel, event)
+
+    @asynccontextmanager
+    async def subscribe(self, channel: str) -> AsyncIterator[Subscription]:
+        sub = Subscription(channel)
+        async with self._lock:
+            first = not self._listeners[channel]
+            self._listeners[channel].add(sub)
+            if first:
+                await self._redis_subscribe(channel)
+        try:
+            yield sub
+        finally:
+            async with self._lock:
+                listeners = self._listeners.get(channel)
+                if listeners is not None:
+                    listeners.discard(sub)
+                    if not listeners:
+                        del self._listeners[channel]
+                        await self._redis_unsubscribe(channel)
+
+    def listener_count(self) -> int:
+        return sum(len(s) for s in self._listeners.values())
+
+    async def redis_channels(self) -> list[str]:
+        """Channels this process is subscribed to on the Redis server (for leak checks)."""
+        if self._pubsub is None:
+            return []
+        return sorted(c.decode() if isinstance(c, bytes) else str(c) for c in self._pubsub.channels)
+
+    async def _redis_subscribe(self, channel: str) -> None:
+        if self._pubsub is None:
+            raise RuntimeError("RedisBroker.subscribe before connect()")
+        try:
+            await self._pubsub.subscribe(channel)
+        except (RedisError, OSError) as exc:
+            # The reader re-subscribes every known channel when it reconnects.
+            log.warning("redis subscribe %s deferred: %s", channel, exc)
+
+    async def _redis_unsubscribe(self, channel: str) -> None:
+        if self._pubsub is None:
+            return
+        with suppress(RedisError, OSError):
+            await self._pubsub.unsubscribe(channel)
+
+    def _deliver(self, channel: str, event: Event) -> None:
+        for sub in tuple(self._listeners.get(channel, ())):
+            sub.deliver(event)
+
+    def _wake_everyone(self) -> None:
+        for channel, subs in tuple(self._listeners.items()):
+            for sub in tuple(subs):
+                sub.deliver(Event(kind="board", id=channel, version=-1))
+
+    async def _read_loop(self) -> None:
+        assert self._pubsub is not None  # set in connect(), before this task starts
+        pubsub = self._pubsub
+        while True:
+            try:
+                message = await pubsub.get_message(timeout=1.0)
+            except (RedisError, OSError) as exc:
+                log.warning("redis broker connection lost: %s", exc)
+                await self._reconnect(pubsub)
+                continue
+            if message is None or message.get("type") != "message":
+                continue
+            channel = message["channel"]
+            if isinstance(channel, bytes):
+                channel = channel.decode()
+            event = decode(message["data"])
+            if event is not None:
+                self._deliver(channel, event)
+
+    async def _reconnect(self, pubsub: aioredis.client.PubSub) -> None:
+        while True:
+            await asyncio.sleep(self._reconnect_delay)
+            try:
+                with suppress(RedisError, OSError):
+                    await pubsub.reset()
+                async with self._lock:
+                    await pubsub.subscribe(_CONTROL, *self._listeners.keys())
+            except (RedisError, OSError):
+                continue
+            self.reconnects += 1
+            self._wake_everyone()
+            return

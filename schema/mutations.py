@@ -1,0 +1,76 @@
+"""State changes: each calls the dispatch service, which checks and writes atomically."""
+
+from __future__ import annotations
+
+import strawberry
+
+from schema.context import Info
+from schema.inputs import BookJobInput
+from schema.permissions import Booker, Canceller, Dispatcher, Technician, allow
+from schema.types import Job
+from schema.types import Technician as TechnicianType
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(description="Book a call into the bucket.", extensions=allow(Booker))
+    async def book_job(self, info: Info, input: BookJobInput) -> Job:
+        ctx = info.context
+        return Job.from_doc(await ctx.service.book_job(ctx.viewer(), input.to_booking()))
+
+    @strawberry.mutation(
+        description="Start the shift: routing sends the first job.", extensions=allow(Technician)
+    )
+    async def go_on_duty(self, info: Info) -> TechnicianType:
+        ctx = info.context
+        return TechnicianType.from_doc(await ctx.service.go_on_duty(ctx.viewer()))
+
+    @strawberry.mutation(
+        description="End the shift (no active job allowed).", extensions=allow(Technician)
+    )
+    async def go_off_duty(self, info: Info) -> TechnicianType:
+        ctx = info.context
+        return TechnicianType.from_doc(await ctx.service.go_off_duty(ctx.viewer()))
+
+    @strawberry.mutation(description="Report the phone's position.", extensions=allow(Technician))
+    async def report_location(self, info: Info, lat: float, lon: float) -> TechnicianType:
+        ctx = info.context
+        return TechnicianType.from_doc(await ctx.service.report_location(ctx.viewer(), lat, lon))
+
+    @strawberry.mutation(description="Start driving to the job.", extensions=allow(Technician))
+    async def start_travel(self, info: Info, job_id: strawberry.ID) -> Job:
+        ctx = info.context
+        return Job.from_doc(await ctx.service.start_travel(ctx.viewer(), str(job_id)))
+
+    @strawberry.mutation(description="Arrived at the customer.", extensions=allow(Technician))
+    async def arrive(self, info: Info, job_id: strawberry.ID) -> Job:
+        ctx = info.context
+        return Job.from_doc(await ctx.service.arrive(ctx.viewer(), str(job_id)))
+
+    @strawberry.mutation(
+        description="Finish the job with what was sold (0 if nothing); the next job follows.",
+        extensions=allow(Technician),
+    )
+    async def complete_job(self, info: Info, job_id: strawberry.ID, sold_amount: float) -> Job:
+        ctx = info.context
+        job = await ctx.service.complete_job(ctx.viewer(), str(job_id), sold_amount)
+        return Job.from_doc(job)
+
+    @strawberry.mutation(
+        description="Dispatcher override: give a booked job to an available technician.",
+        extensions=allow(Dispatcher),
+    )
+    async def assign_job(
+        self, info: Info, job_id: strawberry.ID, technician_id: strawberry.ID
+    ) -> Job:
+        ctx = info.context
+        job = await ctx.service.assign_job(ctx.viewer(), str(job_id), str(technician_id))
+        return Job.from_doc(job)
+
+    @strawberry.mutation(
+        description="Cancel a job that is not finished; its technician is freed.",
+        extensions=allow(Canceller),
+    )
+    async def cancel_job(self, info: Info, job_id: strawberry.ID, reason: str) -> Job:
+        ctx = info.context
+        return Job.from_doc(await ctx.service.cancel_job(ctx.viewer(), str(job_id), reason))

@@ -1,0 +1,200 @@
+"""The GraphQL object types: read-only views over stored documents."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import strawberry
+
+from api import domain
+from api.store import Doc
+from schema.context import Info
+from schema.enums import JobKind, JobStatus, Priority, Role, TechStatus
+from schema.permissions import Staff, allow
+
+
+@strawberry.type(description="A point on the map (WGS84).")
+class Location:
+    lat: float = strawberry.field(description="Latitude in degrees.")
+    lon: float = strawberry.field(description="Longitude in degrees.")
+
+    @classmethod
+    def from_geo(cls, geo: Doc | None) -> Location | None:
+        if not geo:
+            return None
+        lon, lat = geo["coordinates"]
+        return cls(lat=lat, lon=lon)
+
+
+@strawberry.type(description="The arrival window promised to the customer.")
+class ArrivalWindow:
+    start: datetime = strawberry.field(description="Earliest arrival.")
+    end: datetime = strawberry.field(description="Latest arrival.")
+
+
+@strawberry.type(description="The customer a job is for.")
+class Customer:
+    name: str = strawberry.field(description="Customer's name.")
+    phone: str = strawberry.field(description="Customer's phone number.")
+
+
+@strawberry.type(description="A named adjustment routing applied to a score.")
+class ScoreAdjustment:
+    name: str = strawberry.field(description="What was adjusted (priority, urgency...).")
+    value: float = strawberry.field(description="The factor or amount applied.")
+
+
+@strawberry.type(description="Why a job went to its technician.")
+class AssignmentReason:
+    decided_by: str = strawberry.field(description="`routing` or `dispatcher`.")
+    decided_at: datetime | None = strawberry.field(description="When it was decided.")
+    score: float | None = strawberry.field(description="Routing's final score.")
+    revenue_per_hour: float | None = strawberry.field(description="Expected $ per hour.")
+    expected_sale: float | None = strawberry.field(description="Value x P(sale) x ticket.")
+    close_rate: float | None = strawberry.field(description="Tech's shrunk P(sale).")
+    travel_minutes: float | None = strawberry.field(description="Estimated drive time.")
+    adjustments: list[ScoreAdjustment] = strawberry.field(description="Adjustments applied.")
+    runner_up_job_id: strawberry.ID | None = strawberry.field(description="Next best job.")
+
+    @classmethod
+    def from_doc(cls, d: Doc) -> AssignmentReason:
+        adj: dict[str, Any] = d.get("adjustments") or {}
+        runner = d.get("runner_up_job_id")
+        return cls(
+            decided_by=d.get("decided_by", "routing"),
+            decided_at=d.get("decided_at"),
+            score=d.get("score"),
+            revenue_per_hour=d.get("revenue_per_hour"),
+            expected_sale=d.get("expected_sale"),
+            close_rate=d.get("close_rate"),
+            travel_minutes=d.get("travel_min"),
+            adjustments=[ScoreAdjustment(name=k, value=float(v)) for k, v in sorted(adj.items())],
+            runner_up_job_id=strawberry.ID(runner) if runner else None,
+        )
+
+
+@strawberry.type(description="A booked call: one visit to one customer.")
+class Job:
+    id: strawberry.ID = strawberry.field(description="Opaque job id.")
+    version: int = strawberry.field(description="Bumped by every change; phones compare it.")
+    status: JobStatus = strawberry.field(description="Current status.")
+    kind: JobKind = strawberry.field(description="Sort of visit.")
+    priority: Priority = strawberry.field(description="Urgency.")
+    problem: str = strawberry.field(description="What the customer reported.")
+    address: str = strawberry.field(description="Street address.")
+    location: Location = strawberry.field(description="Where the job is.")
+    customer: Customer = strawberry.field(description="Who the job is for.")
+    estimated_value: float = strawberry.field(description="Booked value estimate in dollars.")
+    duration_minutes: float = strawberry.field(description="Expected minutes on site.")
+    required_skills: list[str] = strawberry.field(description="Skills the tech must have.")
+    arrival_window: ArrivalWindow = strawberry.field(description="Promised arrival window.")
+    urgency_list: bool = strawberry.field(description="Customer asked to be moved up.")
+    technician_id: strawberry.ID | None = strawberry.field(description="Assigned technician.")
+    booked_at: datetime = strawberry.field(description="When the call was booked.")
+    assigned_at: datetime | None = strawberry.field(description="When it was assigned.")
+    travel_started_at: datetime | None = strawberry.field(description="When travel began.")
+    arrived_at: datetime | None = strawberry.field(description="When the tech arrived.")
+    completed_at: datetime | None = strawberry.field(description="When it was completed.")
+    sold_amount: float | None = strawberry.field(description="Sold ticket; 0 if no sale.")
+    _assignment: strawberry.Private[Doc | None]
+
+    @strawberry.field(description="Why routing chose this job.", extensions=allow(Staff))
+    def assignment(self) -> AssignmentReason | None:
+        return AssignmentReason.from_doc(self._assignment) if self._assignment else None
+
+    @strawberry.field(description="The technician working (or who worked) the job.")
+    async def technician(self, info: Info) -> Technician | None:
+        if self.technician_id is None:
+            return None
+        doc = await info.context.tech_loader.load(str(self.technician_id))
+        return Technician.from_doc(doc) if doc else None
+
+    @classmethod
+    def from_doc(cls, d: Doc) -> Job:
+        tech = d.get("tech_id")
+        return cls(
+            id=strawberry.ID(d["_id"]),
+            version=d["version"],
+            status=domain.JobStatus(d["status"]),
+            kind=domain.JobKind(d["kind"]),
+            priority=domain.Priority(d["priority"]),
+            problem=d["problem"],
+            address=d["address"],
+            location=Location(
+                lat=d["location"]["coordinates"][1], lon=d["location"]["coordinates"][0]
+            ),
+            customer=Customer(name=d["customer"]["name"], phone=d["customer"]["phone"]),
+            estimated_value=d["estimated_value"],
+            duration_minutes=d["duration_min"],
+            required_skills=list(d.get("required_skills", [])),
+            arrival_window=ArrivalWindow(start=d["window_start"], end=d["window_end"]),
+            urgency_list=bool(d.get("urgency_list", False)),
+            technician_id=strawberry.ID(tech) if tech else None,
+            booked_at=d["booked_at"],
+            assigned_at=d.get("assigned_at"),
+            travel_started_at=d.get("travel_started_at"),
+            arrived_at=d.get("arrived_at"),
+            completed_at=d.get("completed_at"),
+            sold_amount=d.get("sold_amount"),
+            _assignment=d.get("assignment"),
+        )
+
+
+@strawberry.type(description="A technician's results, the only basis routing judges on.")
+class TechnicianStats:
+    jobs_completed: int = strawberry.field(description="Completed jobs.")
+    sales: int = strawberry.field(description="Completed jobs where something was sold.")
+    sold_total: float = strawberry.field(description="Total sold, dollars.")
+
+
+@strawberry.type(description="A field technician.")
+class Technician:
+    id: strawberry.ID = strawberry.field(description="Opaque technician id.")
+    version: int = strawberry.field(description="Bumped by every change.")
+    name: str = strawberry.field(description="Display name.")
+    skills: list[str] = strawberry.field(description="What the tech is qualified for.")
+    status: TechStatus = strawberry.field(description="Current status.")
+    location: Location | None = strawberry.field(description="Last reported position.")
+    location_at: datetime | None = strawberry.field(description="When it was reported.")
+    home: Location | None = strawberry.field(description="Home base.")
+    shift_start: str = strawberry.field(description="Scheduled shift start, HH:MM local.")
+    shift_end: str = strawberry.field(description="Scheduled shift end, HH:MM local.")
+    shift_ends_at: datetime | None = strawberry.field(description="Today's shift end.")
+    current_job_id: strawberry.ID | None = strawberry.field(description="Active job, if any.")
+    _stats: strawberry.Private[Doc]
+
+    @strawberry.field(description="Results to date.", extensions=allow(Staff))
+    def stats(self) -> TechnicianStats:
+        return TechnicianStats(
+            jobs_completed=int(self._stats.get("completed", 0)),
+            sales=int(self._stats.get("sales", 0)),
+            sold_total=float(self._stats.get("sold_total", 0.0)),
+        )
+
+    @classmethod
+    def from_doc(cls, d: Doc) -> Technician:
+        shift = d.get("shift") or {"start": "08:00", "end": "17:00"}
+        current = d.get("current_job_id")
+        return cls(
+            id=strawberry.ID(d["_id"]),
+            version=d.get("version", 0),
+            name=d["name"],
+            skills=list(d.get("skills", [])),
+            status=domain.TechStatus(d["status"]),
+            location=Location.from_geo(d.get("location")),
+            location_at=d.get("location_at"),
+            home=Location.from_geo(d.get("home")),
+            shift_start=shift["start"],
+            shift_end=shift["end"],
+            shift_ends_at=d.get("shift_ends_at"),
+            current_job_id=strawberry.ID(current) if current else None,
+            _stats=d.get("stats") or {},
+        )
+
+
+@strawberry.type(description="Who the caller is.")
+class Me:
+    role: Role = strawberry.field(description="The caller's role.")
+    subject: str = strawberry.field(description="The caller's id (a technician id for techs).")
+    technician: Technician | None = strawberry.field(description="The caller, if a tech.")
