@@ -24,9 +24,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     token.add_argument("role", choices=[r.value for r in Role])
     token.add_argument("subject", help="technician id for technicians; any login otherwise")
     token.add_argument("--hours", type=float, default=None, help="lifetime (default: settings)")
+    for name, help_text in (
+        ("simulate", "simulate working days through the real routing and store (--help)"),
+        ("phones", "run N simulated technician phones against a server (--help)"),
+    ):
+        delegated = sub.add_parser(name, help=help_text, add_help=False)
+        delegated.add_argument("rest", nargs=argparse.REMAINDER)
     export = sub.add_parser("export-schema", help="print (or write) the GraphQL SDL")
     export.add_argument("--output", type=Path, default=None)
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if args.command in ("simulate", "phones"):
+        # Each tool owns its options; imported lazily to keep `serve` start-up lean.
+        if args.command == "simulate":
+            from api.simulator import main as tool_main
+        else:
+            from api.phones import main as tool_main
+        return tool_main([*args.rest, *extra])
+    if extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     settings = Settings()
 
     if args.command == "token":

@@ -12,6 +12,7 @@ import logging
 import secrets
 from dataclasses import asdict
 from datetime import datetime
+from enum import StrEnum
 
 from pymongo import ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
@@ -27,17 +28,41 @@ from api.store import Doc, Store
 from api.transitions import JobMove, TechMove, transition
 from api.validation import MAX_SOLD_AMOUNT, Booking, booking, coordinates, identifier, money, text
 from realtime import Broker, Event, board_channel, tech_channel
-from routing import Decision, ScoreBreakdown, assign_batch, rank_jobs
+from routing import (
+    Decision,
+    OpenJob,
+    ScoreBreakdown,
+    TechProfile,
+    assign_batch,
+    fifo_job,
+    nearest_job,
+    rank_jobs,
+)
 
 log = logging.getLogger(__name__)
 
 _OPEN_JOBS_LIMIT = 20_000
 
 
+class Policy(StrEnum):
+    """How the next job is chosen: `revenue` is the product; the others are the
+    hand-dispatch baselines the simulator measures it against."""
+
+    REVENUE = "revenue"
+    NEAREST = "nearest"
+    FIFO = "fifo"
+
+
 class DispatchService:
     def __init__(
-        self, store: Store, broker: Broker, settings: Settings, clock: Clock = utcnow
+        self,
+        store: Store,
+        broker: Broker,
+        settings: Settings,
+        clock: Clock = utcnow,
+        policy: Policy = Policy.REVENUE,
     ) -> None:
+        self.policy = policy
         self.store = store
         self.broker = broker
         self.settings = settings
@@ -312,18 +337,46 @@ class DispatchService:
             if tech is None or tech["status"] != TechStatus.AVAILABLE.value:
                 return None
             jobs = [open_job(j) for j in await self._open_jobs()]
-            ranked = rank_jobs(tech_profile(tech, prior), jobs, self.clock())
-            for i, (job, breakdown) in enumerate(ranked[: self.settings.max_candidates]):
-                runner = ranked[i + 1] if i + 1 < len(ranked) else None
-                reasons = _reasons(
-                    breakdown, runner[0].id if runner else None, runner[1].score if runner else None
-                )
+            candidates = self._candidates(tech_profile(tech, prior), jobs)
+            for job_id, reasons in candidates:
                 try:
-                    return await self._assign(SYSTEM, job.id, tech_id, reasons)
+                    return await self._assign(SYSTEM, job_id, tech_id, reasons)
                 except Conflict:
                     if not await self._still_available(tech_id):
                         return None
             return None
+
+    def _candidates(self, tech: TechProfile, jobs: list[OpenJob]) -> list[tuple[str, Doc]]:
+        """The jobs to try for this tech, best first, each with the reasons to record."""
+        now, limit = self.clock(), self.settings.max_candidates
+        if self.policy is Policy.REVENUE:
+            ranked = rank_jobs(tech, jobs, now)[:limit]
+            out = []
+            for i, (job, breakdown) in enumerate(ranked):
+                runner = ranked[i + 1] if i + 1 < len(ranked) else None
+                out.append(
+                    (
+                        job.id,
+                        _reasons(
+                            breakdown,
+                            runner[0].id if runner else None,
+                            runner[1].score if runner else None,
+                        ),
+                    )
+                )
+            return out
+        pick = nearest_job if self.policy is Policy.NEAREST else fifo_job
+        picked: list[tuple[str, Doc]] = []
+        remaining = list(jobs)
+        while len(picked) < limit:
+            decision = pick(tech, remaining, now)
+            if decision is None:
+                break
+            picked.append(
+                (decision.job_id, {**_decision_reasons(decision), "policy": self.policy.value})
+            )
+            remaining = [j for j in remaining if j.id != decision.job_id]
+        return picked
 
     async def dispatch_idle(self) -> int:
         """Assign every available technician at once (optimal batch), then fill gaps."""
@@ -336,14 +389,18 @@ class DispatchService:
             jobs = [open_job(j) for j in await self._open_jobs()]
             if not jobs:
                 return 0
-            decisions = assign_batch([tech_profile(t, prior) for t in free], jobs, self.clock())
-            assigned, missed = 0, []
-            for d in decisions:
-                try:
-                    await self._assign(SYSTEM, d.job_id, d.tech_id, _decision_reasons(d))
-                    assigned += 1
-                except Conflict:
-                    missed.append(d.tech_id)
+            missed: list[str] = []
+            assigned = 0
+            if self.policy is not Policy.REVENUE:
+                missed = [t["_id"] for t in free]  # baselines pick one tech at a time
+            else:
+                profiles = [tech_profile(t, prior) for t in free]
+                for d in assign_batch(profiles, jobs, self.clock()):
+                    try:
+                        await self._assign(SYSTEM, d.job_id, d.tech_id, _decision_reasons(d))
+                        assigned += 1
+                    except Conflict:
+                        missed.append(d.tech_id)
         for tech_id in missed:
             if await self.dispatch_tech(tech_id) is not None:
                 assigned += 1
