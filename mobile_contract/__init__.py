@@ -20,3 +20,22 @@ def operation(name: str) -> str:
         return operations()[name]
     except KeyError:
         raise KeyError(f"no phone operation named {name!r} in {OPERATIONS_DIR}") from None
+
+
+def document_hash(document: str) -> str:
+    """The sha256 a phone sends instead of the document (trusted documents)."""
+    import hashlib
+
+    return hashlib.sha256(document.encode()).hexdigest()
+
+
+def manifest() -> dict[str, str]:
+    """Operation name -> sha256 of its document, as committed in manifest.json."""
+    import json
+
+    data: dict[str, str] = json.loads((Path(__file__).parent / "manifest.json").read_text())
+    return data
+
+
+def current_manifest() -> dict[str, str]:
+    return {name: document_hash(doc) for name, doc in operations().items()}
