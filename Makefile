@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 run: install
-	$(VENV)/bin/nextjob serve
+	$(VENV)/bin/nextjob serve --phones 4
 
 lint: install
 	$(VENV)/bin/ruff check .

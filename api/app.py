@@ -18,12 +18,16 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route, WebSocketRoute
 
 from api.clock import Clock, utcnow
+from api.customer_timing import CustomerTiming
 from api.dispatch import DispatchService
 from api.errors import NextjobError
 from api.graphql_view import NextjobGraphQL
+from api.notify import Notifier, make_sender
 from api.reads import Reader
 from api.settings import Settings
 from api.store import Store
+from api.tracking import tracking_page
+from api.voice import VoiceService
 from realtime import create_broker
 from schema import build_schema
 
@@ -38,6 +42,7 @@ def create_app(settings: Settings, mongodb_uri: str, clock: Clock = utcnow) -> S
         store = Store(mongodb_uri, settings.db_name)
         broker = create_broker(settings.redis_url)
         healer: asyncio.Task[None] | None = None
+        service: DispatchService | None = None
         try:
             await store.ensure_indexes()
             await broker.connect()
@@ -47,7 +52,14 @@ def create_app(settings: Settings, mongodb_uri: str, clock: Clock = utcnow) -> S
             app.state.broker = broker
             app.state.service = service
             app.state.reader = Reader(store)
-            healer = asyncio.create_task(_heal_forever(service, settings.resync_seconds))
+            notifier = Notifier(store, make_sender(settings.notify_webhook_url), clock)
+            app.state.timing = CustomerTiming(store, notifier, settings.base_url())
+            app.state.voice = VoiceService(service, notifier, clock)
+            service.customer_timing = app.state.timing
+            await service.start()
+            healer = asyncio.create_task(
+                _heal_forever(service, app.state.timing, settings.resync_seconds)
+            )
             yield
         finally:
             # Also runs when start-up fails, so a half-started app leaves nothing open.
@@ -55,6 +67,8 @@ def create_app(settings: Settings, mongodb_uri: str, clock: Clock = utcnow) -> S
                 healer.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await healer
+            if service is not None:
+                await service.stop()
             await broker.disconnect()
             await store.close()
 
@@ -71,6 +85,7 @@ def create_app(settings: Settings, mongodb_uri: str, clock: Clock = utcnow) -> S
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
             Route("/graphql", graphql, methods=["GET", "POST"]),
+            Route("/track/{token}", tracking_page, methods=["GET"]),
             WebSocketRoute("/graphql", graphql),
         ],
         lifespan=lifespan,
@@ -83,16 +98,24 @@ async def healthz(request: Request) -> JSONResponse:
 
 
 async def readyz(request: Request) -> JSONResponse:
-    """Readiness: the database answers."""
+    """Readiness: the database answers; also the live subscription count (leaks show here)."""
     ok = await request.app.state.store.ping()
-    return JSONResponse({"status": "ok" if ok else "unavailable"}, status_code=200 if ok else 503)
+    return JSONResponse(
+        {
+            "status": "ok" if ok else "unavailable",
+            "subscriptions": request.app.state.broker.listener_count(),
+        },
+        status_code=200 if ok else 503,
+    )
 
 
-async def _heal_forever(service: DispatchService, every: float) -> None:
-    """Periodically assign idle techs: heals anything a lost event or a crash left."""
+async def _heal_forever(service: DispatchService, timing: CustomerTiming, every: float) -> None:
+    """Periodically assign idle techs (heals anything a lost event or a crash left) and
+    send the customers' one-hour heads-up calls that are due."""
     while True:
         await asyncio.sleep(every)
         try:
             await service.dispatch_idle()
+            await timing.send_heads_up(service.clock())
         except NextjobError as exc:
             log.warning("periodic dispatch skipped: %s", exc.message)

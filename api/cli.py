@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import subprocess
 import sys
 from collections.abc import Callable, Sequence
 from datetime import timedelta
@@ -19,6 +20,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", help="run the API (starts the embedded DB unless MONGODB_URI)")
     serve.add_argument("--no-seed", action="store_true", help="do not seed an empty database")
+    serve.add_argument(
+        "--phones", type=int, default=0, help="also run N simulated demo phones (tech_01...)"
+    )
     sub.add_parser("seed", help="seed the demo company into an empty database")
     token = sub.add_parser("token", help="print a bearer token")
     token.add_argument("role", choices=[r.value for r in Role])
@@ -32,16 +36,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         delegated.add_argument("rest", nargs=argparse.REMAINDER)
     export = sub.add_parser("export-schema", help="print (or write) the GraphQL SDL")
     export.add_argument("--output", type=Path, default=None)
-    args, extra = parser.parse_known_args(argv)
-    if args.command in ("simulate", "phones"):
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] in ("simulate", "phones"):
         # Each tool owns its options; imported lazily to keep `serve` start-up lean.
-        if args.command == "simulate":
+        if argv[0] == "simulate":
             from api.simulator import main as tool_main
         else:
             from api.phones import main as tool_main
-        return tool_main([*args.rest, *extra])
-    if extra:
-        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+        return tool_main(argv[1:])
+    args = parser.parse_args(argv)
     settings = Settings()
 
     if args.command == "token":
@@ -60,7 +63,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if args.command == "seed":
         return _with_database(settings, lambda uri: asyncio.run(_seed(settings, uri, verbose=True)))
-    return _with_database(settings, lambda uri: _serve(settings, uri, seed=not args.no_seed))
+    return _with_database(
+        settings, lambda uri: _serve(settings, uri, seed=not args.no_seed, phones=args.phones)
+    )
 
 
 def _with_database(settings: Settings, runner: Callable[[str], int]) -> int:
@@ -98,22 +103,57 @@ async def _seed(settings: Settings, uri: str, *, verbose: bool) -> int:
     return 0
 
 
-def _serve(settings: Settings, uri: str, *, seed: bool) -> int:
-    import uvicorn
-
-    from api.app import create_app
+def _serve(settings: Settings, uri: str, *, seed: bool, phones: int = 0) -> int:
 
     if seed and settings.seed_demo:
         asyncio.run(_seed(settings, uri, verbose=True))
     _print_banner(settings)
+    demo = _start_phones(settings, phones) if phones > 0 else None
+    try:
+        _run_uvicorn(settings, uri)
+    finally:
+        if demo is not None:
+            demo.terminate()
+            demo.wait(10)
+    return 0
+
+
+def _start_phones(settings: Settings, count: int) -> subprocess.Popen[bytes]:
+    """Simulated phones beside the server, so the demo's board is alive."""
+    from api.embedded import die_with_parent
+
+    url = f"http://{settings.host}:{settings.port}"
+    print(f"nextjob: {count} simulated phones (tech_01...) will work the demo day", flush=True)
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "api.cli",
+            "phones",
+            f"--count={count}",
+            f"--url={url}",
+            "--tech-prefix=tech_",
+            "--first=1",
+            "--time-scale=30",
+        ],
+        preexec_fn=die_with_parent,
+    )
+
+
+def _run_uvicorn(settings: Settings, uri: str) -> None:
+    import uvicorn
+
+    from api.app import create_app
+
     uvicorn.run(
         create_app(settings, uri),
         host=settings.host,
         port=settings.port,
         log_level="info",
         ws="websockets-sansio",
+        # Compression costs ~50 KiB per idle phone and saves little on tiny payloads.
+        ws_per_message_deflate=False,
     )
-    return 0
 
 
 def _print_banner(settings: Settings) -> None:

@@ -19,10 +19,12 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import DuplicateKeyError
 
 from api.auth import SYSTEM, Principal
+from api.candidates import OpenJobIndex
 from api.clock import Clock, shift_end_after, utcnow
+from api.customer_timing import CustomerTiming
 from api.domain import ACTIVE_STATUSES, JobStatus, Role, TechStatus
 from api.errors import Conflict, Forbidden, NotFound
-from api.profiles import CompanyPrior, geo_point, open_job, tech_profile
+from api.profiles import CompanyPrior, geo_point, tech_profile
 from api.settings import Settings
 from api.store import Doc, Store
 from api.transitions import JobMove, TechMove, transition
@@ -30,7 +32,7 @@ from api.validation import MAX_SOLD_AMOUNT, Booking, booking, coordinates, ident
 from realtime import Broker, Event, board_channel, tech_channel
 from routing import (
     Decision,
-    OpenJob,
+    JobTable,
     ScoreBreakdown,
     TechProfile,
     assign_batch,
@@ -40,8 +42,6 @@ from routing import (
 )
 
 log = logging.getLogger(__name__)
-
-_OPEN_JOBS_LIMIT = 20_000
 
 
 class Policy(StrEnum):
@@ -68,6 +68,16 @@ class DispatchService:
         self.settings = settings
         self.clock = clock
         self._dispatch_lock = asyncio.Lock()
+        # Set by the app: tells customers when their tech is on the way.
+        self.customer_timing: CustomerTiming | None = None
+        self.open_jobs = OpenJobIndex(store, broker, clock, settings.resync_seconds)
+
+    async def start(self) -> None:
+        """Load the open-job index and keep it fresh (call from the app's lifespan)."""
+        await self.open_jobs.start()
+
+    async def stop(self) -> None:
+        await self.open_jobs.stop()
 
     # ---- booking (CSR, dispatcher, integrations) -------------------------------------
 
@@ -203,7 +213,7 @@ class DispatchService:
     # ---- working a job (technician) --------------------------------------------------
 
     async def start_travel(self, actor: Principal, job_id: str) -> Doc:
-        return await self._tech_job_step(
+        job = await self._tech_job_step(
             actor,
             job_id,
             JobStatus.ASSIGNED,
@@ -211,6 +221,9 @@ class DispatchService:
             "travel_started_at",
             "job.en_route",
         )
+        if self.customer_timing is not None:
+            await self.customer_timing.on_the_way(job, self.clock())
+        return job
 
     async def arrive(self, actor: Principal, job_id: str) -> Doc:
         return await self._tech_job_step(
@@ -336,21 +349,24 @@ class DispatchService:
             tech = next((t for t in techs if t["_id"] == tech_id), None)
             if tech is None or tech["status"] != TechStatus.AVAILABLE.value:
                 return None
-            jobs = [open_job(j) for j in await self._open_jobs()]
-            candidates = self._candidates(tech_profile(tech, prior), jobs)
+            await self.open_jobs.ensure_fresh()
+            candidates = self._candidates(tech_profile(tech, prior), self.open_jobs.table())
             for job_id, reasons in candidates:
                 try:
                     return await self._assign(SYSTEM, job_id, tech_id, reasons)
                 except Conflict:
                     if not await self._still_available(tech_id):
                         return None
+                    # Our index was stale (someone else took the job): correct it and
+                    # try the runner-up.
+                    await self.open_jobs.refresh(job_id)
             return None
 
-    def _candidates(self, tech: TechProfile, jobs: list[OpenJob]) -> list[tuple[str, Doc]]:
+    def _candidates(self, tech: TechProfile, jobs: JobTable) -> list[tuple[str, Doc]]:
         """The jobs to try for this tech, best first, each with the reasons to record."""
         now, limit = self.clock(), self.settings.max_candidates
         if self.policy is Policy.REVENUE:
-            ranked = rank_jobs(tech, jobs, now)[:limit]
+            ranked = rank_jobs(tech, jobs, now, limit=limit)
             out = []
             for i, (job, breakdown) in enumerate(ranked):
                 runner = ranked[i + 1] if i + 1 < len(ranked) else None
@@ -367,7 +383,7 @@ class DispatchService:
             return out
         pick = nearest_job if self.policy is Policy.NEAREST else fifo_job
         picked: list[tuple[str, Doc]] = []
-        remaining = list(jobs)
+        remaining = list(jobs.jobs)
         while len(picked) < limit:
             decision = pick(tech, remaining, now)
             if decision is None:
@@ -386,8 +402,9 @@ class DispatchService:
             free = [t for t in techs if t["status"] == TechStatus.AVAILABLE.value]
             if not free:
                 return 0
-            jobs = [open_job(j) for j in await self._open_jobs()]
-            if not jobs:
+            await self.open_jobs.ensure_fresh()
+            jobs = self.open_jobs.table()
+            if not len(jobs):
                 return 0
             missed: list[str] = []
             assigned = 0
@@ -400,6 +417,7 @@ class DispatchService:
                         await self._assign(SYSTEM, d.job_id, d.tech_id, _decision_reasons(d))
                         assigned += 1
                     except Conflict:
+                        await self.open_jobs.refresh(d.job_id)
                         missed.append(d.tech_id)
         for tech_id in missed:
             if await self.dispatch_tech(tech_id) is not None:
@@ -439,10 +457,6 @@ class DispatchService:
         doc = await self.store.technicians.find_one({"_id": tech_id}, {"status": 1})
         return doc is not None and doc["status"] == TechStatus.AVAILABLE.value
 
-    async def _open_jobs(self) -> list[Doc]:
-        cursor = self.store.jobs.find({"status": JobStatus.BOOKED.value}).sort("booked_at", 1)
-        return await cursor.limit(_OPEN_JOBS_LIMIT).to_list(None)
-
     # ---- helpers -------------------------------------------------------------------------
 
     def _tech_id(self, actor: Principal) -> str:
@@ -462,7 +476,19 @@ class DispatchService:
             raise NotFound(f"job {job_id} not found")
         return doc
 
+    # Public for the services built on this one (voice, customer timing).
+    async def job(self, job_id: str) -> Doc:
+        return await self._job(job_id)
+
+    async def publish_job(self, job: Doc) -> None:
+        await self._publish_job(job)
+
+    async def publish_tech(self, tech: Doc) -> None:
+        await self._publish_tech(tech)
+
     async def _publish_job(self, job: Doc) -> None:
+        # Every job write ends here, so this process's index never waits for the broker.
+        self.open_jobs.apply(job)
         event = Event(kind="job", id=job["_id"], version=job["version"])
         if job.get("tech_id"):
             await self.broker.publish(tech_channel(job["tech_id"]), event)

@@ -27,7 +27,7 @@ class EmbeddedDatabaseError(RuntimeError):
     pass
 
 
-def _die_with_parent() -> None:
+def die_with_parent() -> None:
     with contextlib.suppress(OSError, AttributeError):
         libc = ctypes.CDLL("libc.so.6", use_errno=True)
         libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
@@ -77,7 +77,7 @@ class EmbeddedDatabase:
             cmd.append("--enable-test-commands")
         self._log = open(log, "ab") if log else None  # noqa: SIM115 - closed in stop()
         out = self._log if self._log is not None else subprocess.DEVNULL
-        self.process = subprocess.Popen(cmd, stdout=out, stderr=out, preexec_fn=_die_with_parent)
+        self.process = subprocess.Popen(cmd, stdout=out, stderr=out, preexec_fn=die_with_parent)
 
     def wait_ready(self, timeout: float = 30.0) -> None:
         deadline = time.monotonic() + timeout

@@ -90,6 +90,8 @@ class NextjobGraphQL(GraphQL[Context, None]):
             reader=state.reader,
             broker=state.broker,
             settings=state.settings,
+            voice=state.voice,
+            timing=state.timing,
             request=request,
             response=response,
             principal=principal,

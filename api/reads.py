@@ -40,6 +40,14 @@ class Reader:
             raise NotFound(f"job {job_id} not found")
         return doc
 
+    async def job_or_none(self, job_id: str) -> Doc | None:
+        doc: Doc | None = await self.store.jobs.find_one({"_id": job_id})
+        return doc
+
+    async def technician_or_none(self, tech_id: str) -> Doc | None:
+        doc: Doc | None = await self.store.technicians.find_one({"_id": tech_id})
+        return doc
+
     async def current_job(self, tech_id: str) -> Doc | None:
         doc: Doc | None = await self.store.jobs.find_one({"active_tech_id": tech_id})
         return doc

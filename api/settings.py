@@ -47,9 +47,23 @@ class Settings(BaseSettings):
     )
     seed_demo: bool = Field(default=True, description="Seed the demo company into an empty DB.")
     graphiql: bool = Field(default=True, description="Serve GraphiQL on GET /graphql.")
+    public_url: str | None = Field(
+        default=None,
+        description="Base URL customers reach the API at (tracking links); default host:port.",
+    )
+    notify_webhook_url: str | None = Field(
+        default=None,
+        description="Webhook that delivers customer notifications; unset means record only.",
+    )
+    board_position_interval: float = Field(
+        default=1.0, ge=0, description="At most one position update per tech per this (s)."
+    )
     max_candidates: int = Field(
         default=5, ge=1, description="Runner-ups routing tries when an assignment races."
     )
+
+    def base_url(self) -> str:
+        return self.public_url or f"http://{self.host}:{self.port}"
 
     def signing_secret(self) -> str:
         """The configured secret, or the demo secret kept in the data folder."""

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from pymongo import ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.collection import AsyncCollection
 
 from api.domain import JobStatus, TechStatus
 from api.errors import Conflict, NotFound
@@ -63,16 +63,23 @@ def _update(move: JobMove | TechMove, now: datetime) -> list[Doc]:
     return stages
 
 
+async def _update_and_read(
+    coll: AsyncCollection[Doc], query: Doc, update: list[Doc], s: AsyncClientSession
+) -> Doc | None:
+    # update + read by _id rather than find_one_and_update: same atomicity inside the
+    # transaction, and far cheaper on servers that scan for findAndModify.
+    result = await coll.update_one(query, update, session=s)
+    if result.matched_count == 0:
+        return None
+    doc: Doc | None = await coll.find_one({"_id": query["_id"]}, session=s)
+    return doc
+
+
 async def _apply_job(store: Store, s: AsyncClientSession, move: JobMove, now: datetime) -> Doc:
     query: Doc = {"_id": move.job_id, "status": {"$in": [st.value for st in move.from_]}}
     if move.owner is not None:
         query["tech_id"] = move.owner
-    job: Doc | None = await store.jobs.find_one_and_update(
-        query,
-        _update(move, now),
-        return_document=ReturnDocument.AFTER,
-        session=s,
-    )
+    job = await _update_and_read(store.jobs, query, _update(move, now), s)
     if job is not None:
         return job
     current = await store.jobs.find_one({"_id": move.job_id}, session=s)
@@ -82,12 +89,8 @@ async def _apply_job(store: Store, s: AsyncClientSession, move: JobMove, now: da
 
 
 async def _apply_tech(store: Store, s: AsyncClientSession, move: TechMove, now: datetime) -> Doc:
-    tech: Doc | None = await store.technicians.find_one_and_update(
-        {"_id": move.tech_id, "status": {"$in": [st.value for st in move.from_]}},
-        _update(move, now),
-        return_document=ReturnDocument.AFTER,
-        session=s,
-    )
+    query: Doc = {"_id": move.tech_id, "status": {"$in": [st.value for st in move.from_]}}
+    tech = await _update_and_read(store.technicians, query, _update(move, now), s)
     if tech is not None:
         return tech
     current = await store.technicians.find_one({"_id": move.tech_id}, session=s)

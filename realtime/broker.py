@@ -8,13 +8,12 @@ already holds a pending "look again", so nothing is lost by dropping another.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager
 from typing import Literal, Protocol, TypedDict
 
-EventKind = Literal["job", "technician", "board"]
+EventKind = Literal["job", "technician", "board", "message", "alert"]
 
 
 class Event(TypedDict):
@@ -39,16 +38,22 @@ def decode(raw: str | bytes) -> Event | None:
     """Parse a wire event; anything malformed is dropped rather than crashing a reader."""
     try:
         data = json.loads(raw)
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, RecursionError):
         return None
     if (
         not isinstance(data, dict)
-        or data.get("kind") not in ("job", "technician", "board")
+        or data.get("kind") not in ("job", "technician", "board", "message", "alert")
         or not isinstance(data.get("id"), str)
         or not isinstance(data.get("version"), int)
+        or isinstance(data.get("version"), bool)
     ):
         return None
     return Event(kind=data["kind"], id=data["id"], version=data["version"])
+
+
+def resync_event(channel: str) -> Event:
+    """Tells a listener to re-read everything it shows (version -1 is never real)."""
+    return Event(kind="board", id=channel, version=-1)
 
 
 class Subscription:
@@ -59,9 +64,14 @@ class Subscription:
         self._queue: asyncio.Queue[Event] = asyncio.Queue(maxsize=maxsize)
 
     def deliver(self, event: Event) -> None:
-        # When full, a pending event already makes the listener look again.
-        with contextlib.suppress(asyncio.QueueFull):
+        try:
             self._queue.put_nowait(event)
+        except asyncio.QueueFull:
+            # A slow listener never blocks the publisher. Its backlog is replaced by one
+            # "look at everything again" event, so no change is lost, only coalesced.
+            while not self._queue.empty():
+                self._queue.get_nowait()
+            self._queue.put_nowait(resync_event(self.channel))
 
     async def next(self, within: float | None = None) -> Event | None:
         """The next event, or None when `within` seconds pass without one."""

@@ -6,6 +6,8 @@ current time, and it says which job each tech should be offered next and why.
 
 from routing.baselines import fifo_job, nearest_job
 from routing.batch import assign_batch
+from routing.job_pool import JobPool
+from routing.job_table import JobTable
 from routing.model import Decision, OpenJob, Point, ScoreBreakdown, TechProfile
 from routing.performance import shrunk_close_rate, shrunk_ticket_factor
 from routing.policy import Weights, choose_next_job, rank_jobs, score_matrix
@@ -14,6 +16,8 @@ from routing.travel import GeodesicTravel, TravelModel
 __all__ = [
     "Decision",
     "GeodesicTravel",
+    "JobPool",
+    "JobTable",
     "OpenJob",
     "Point",
     "ScoreBreakdown",

@@ -12,6 +12,7 @@ from datetime import datetime
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
+from routing.job_table import JobTable
 from routing.model import Decision, OpenJob, TechProfile
 from routing.scoring import JobScorer, Weights
 from routing.travel import GeodesicTravel, TravelModel
@@ -19,7 +20,7 @@ from routing.travel import GeodesicTravel, TravelModel
 
 def assign_batch(
     techs: Sequence[TechProfile],
-    jobs: Sequence[OpenJob],
+    jobs: Sequence[OpenJob] | JobTable,
     now: datetime,
     *,
     travel: TravelModel | None = None,
@@ -31,20 +32,26 @@ def assign_batch(
     feasible job to better uses) gets no Decision. Results are sorted by tech id and do not
     depend on input order. Each Decision's runner-up is that tech's best feasible job that
     nobody was assigned in this batch, i.e. what they would be offered if they declined.
+    `jobs` may be a prebuilt `JobTable` (e.g. from a `JobPool`).
     """
     if len({tech.id for tech in techs}) != len(techs):
         raise ValueError("tech ids must be unique")
-    # Sorting makes the solver see the same matrix whatever order callers pass, so ties
-    # between equally good assignments always resolve the same way.
     techs_sorted = sorted(techs, key=lambda t: t.id)
-    jobs_sorted = sorted(jobs, key=lambda j: j.id)
-    scorer = JobScorer(jobs_sorted, now, weights or Weights())
+    scorer = JobScorer(jobs, now, weights or Weights())
     model = travel or GeodesicTravel()
     evaluations = [scorer.evaluate(tech, model) for tech in techs_sorted]
-    n, m = len(techs_sorted), len(jobs_sorted)
+    n = len(techs_sorted)
+    # Some optimal matching gives every tech one of its own n best jobs (of those n, at
+    # most n - 1 are taken by the others, and a free one scores no less), and its
+    # runner-up is among its n + 1 best; so only those columns go to the solver.
+    # Sorting them by id makes ties resolve the same way whatever order callers pass.
+    shortlists = [ev.ranked(n + 1) for ev in evaluations]
+    ids = scorer.table.ids
+    columns = sorted({i for short in shortlists for i in short}, key=ids.__getitem__)
+    m = len(columns)
     if n == 0 or m == 0:
         return []
-    scores = np.vstack([ev.score for ev in evaluations])
+    scores = np.vstack([ev.score[columns] for ev in evaluations])
     # One private "stay idle" column per tech (score 0, -inf for everyone else) makes a
     # full assignment always exist, so -inf pairs are never forced and the solver finds
     # the best partial matching. Feasible scores are >= 0, so idling never beats a job.
@@ -52,12 +59,13 @@ def assign_batch(
     np.fill_diagonal(idle, 0.0)
     rows, cols = linear_sum_assignment(np.hstack([scores, idle]), maximize=True)
     assigned = {
-        int(r): int(c) for r, c in zip(rows, cols, strict=True) if c < m and scores[r, c] > -np.inf
+        int(r): columns[int(c)]
+        for r, c in zip(rows, cols, strict=True)
+        if c < m and scores[r, c] > -np.inf
     }
     taken = set(assigned.values())
     decisions = []
     for row, col in sorted(assigned.items()):
-        evaluation = evaluations[row]
-        runner_up = next((i for i in evaluation.ranked() if i not in taken), None)
-        decisions.append(evaluation.decision(col, runner_up))
+        runner_up = next((i for i in shortlists[row] if i not in taken), None)
+        decisions.append(evaluations[row].decision(col, runner_up))
     return decisions

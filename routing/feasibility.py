@@ -24,14 +24,8 @@ def feasible_mask(
     the later of shift_end and overtime_until. Arriving after the job's window is *not*
     a hard constraint; scoring penalises it instead.
     """
-    n = len(table)
-    skilled = np.fromiter(
-        (job.required_skills <= tech.skills for job in table.jobs), dtype=np.bool_, count=n
-    )
-    not_declined = np.fromiter(
-        (job.id not in tech.declined_job_ids for job in table.jobs), dtype=np.bool_, count=n
-    )
-    mask = skilled & not_declined
+    mask = ~table.lacks_skills(tech.skills)
+    mask[table.indices(tech.declined_job_ids)] = False
     deadline = tech.work_deadline()
     if deadline is not None:
         available_min = (deadline - now).total_seconds() / 60.0

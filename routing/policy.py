@@ -7,7 +7,7 @@ from datetime import datetime
 
 import numpy as np
 
-from routing.job_table import FloatArray
+from routing.job_table import FloatArray, JobTable
 from routing.model import Decision, OpenJob, ScoreBreakdown, TechProfile
 from routing.scoring import JobScorer, Weights
 from routing.travel import GeodesicTravel, TravelModel
@@ -17,25 +17,29 @@ __all__ = ["Weights", "choose_next_job", "rank_jobs", "score_matrix"]
 
 def rank_jobs(
     tech: TechProfile,
-    jobs: Sequence[OpenJob],
+    jobs: Sequence[OpenJob] | JobTable,
     now: datetime,
     *,
     travel: TravelModel | None = None,
     weights: Weights | None = None,
+    limit: int | None = None,
 ) -> list[tuple[OpenJob, ScoreBreakdown]]:
     """Feasible jobs for `tech` with their score breakdowns, best first.
 
     Infeasible jobs (missing skills, declined, cannot finish before the shift/overtime
     deadline) are omitted. Equal scores are ordered by job id so results are deterministic.
+    `jobs` may be a prebuilt `JobTable` (e.g. from a `JobPool`); with `limit`, only the
+    best `limit` are returned and explained, which keeps a 100,000-job table cheap.
     """
     scorer = JobScorer(jobs, now, weights or Weights())
     evaluation = scorer.evaluate(tech, travel or GeodesicTravel())
-    return [(scorer.table.jobs[i], evaluation.breakdown(i)) for i in evaluation.ranked()]
+    ranked = evaluation.ranked(limit)
+    return [(scorer.table.jobs[i], evaluation.breakdown(i)) for i in ranked]
 
 
 def choose_next_job(
     tech: TechProfile,
-    jobs: Sequence[OpenJob],
+    jobs: Sequence[OpenJob] | JobTable,
     now: datetime,
     *,
     travel: TravelModel | None = None,
@@ -44,7 +48,7 @@ def choose_next_job(
     """The best feasible job for `tech` plus the runner-up, or None if nothing is feasible."""
     scorer = JobScorer(jobs, now, weights or Weights())
     evaluation = scorer.evaluate(tech, travel or GeodesicTravel())
-    ranked = evaluation.ranked()
+    ranked = evaluation.ranked(2)
     if not ranked:
         return None
     return evaluation.decision(ranked[0], ranked[1] if len(ranked) > 1 else None)
@@ -52,7 +56,7 @@ def choose_next_job(
 
 def score_matrix(
     techs: Sequence[TechProfile],
-    jobs: Sequence[OpenJob],
+    jobs: Sequence[OpenJob] | JobTable,
     now: datetime,
     *,
     travel: TravelModel | None = None,

@@ -7,7 +7,7 @@ Infeasible jobs (see feasibility.py) score -inf.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import MappingProxyType
@@ -15,9 +15,9 @@ from types import MappingProxyType
 import numpy as np
 
 from routing.feasibility import feasible_mask
-from routing.job_table import BoolArray, FloatArray, JobTable
+from routing.job_table import KIND_ORDER, PRIORITY_ORDER, BoolArray, FloatArray, JobTable
 from routing.model import PRIORITIES, Decision, OpenJob, ScoreBreakdown, TechProfile, require_aware
-from routing.travel import TravelModel
+from routing.travel import GeodesicTravel, TravelModel
 
 
 def _default_priority() -> Mapping[str, float]:
@@ -79,10 +79,26 @@ class Evaluation:
     adjustments: dict[str, FloatArray]
     score: FloatArray  # -inf where infeasible
 
-    def ranked(self) -> list[int]:
-        """Feasible job indices, best score first, ties broken by job id."""
-        idx = np.flatnonzero(self.feasible).tolist()
-        return sorted(idx, key=lambda i: (-float(self.score[i]), self.table.ids[i]))
+    def ranked(self, limit: int | None = None) -> list[int]:
+        """Feasible job indices, best score first, ties broken by job id; the first
+        `limit` only if given (found by partition, so a short list is cheap)."""
+        idx = np.flatnonzero(self.feasible)
+        if limit is not None and limit < len(idx):
+            if limit <= 0:
+                return []
+            # Keep every job scoring at least the limit-th best, so ties at the cut
+            # are still broken by id exactly as a full sort would.
+            cut = np.partition(self.score[idx], len(idx) - limit)[len(idx) - limit]
+            idx = idx[self.score[idx] >= cut]
+        scores = self.score[idx]
+        order = np.argsort(-scores, kind="stable")
+        if np.any(np.diff(scores[order]) == 0.0):
+            # Equal scores: order those by job id (rare with real data; exact, slower).
+            ids = self.table.ids
+            ordered = sorted(idx.tolist(), key=lambda i: (-float(self.score[i]), ids[i]))
+        else:
+            ordered = idx[order].tolist()
+        return ordered if limit is None else ordered[:limit]
 
     def breakdown(self, i: int) -> ScoreBreakdown:
         """The full explanation of job `i`'s score."""
@@ -116,21 +132,20 @@ class JobScorer:
     once here, so scoring many techs costs one travel call and a few array ops per tech.
     """
 
-    def __init__(self, jobs: Sequence[OpenJob], now: datetime, weights: Weights) -> None:
+    def __init__(self, jobs: Sequence[OpenJob] | JobTable, now: datetime, weights: Weights) -> None:
         require_aware("now", now)
-        self.table = JobTable.build(jobs)
+        self.table = jobs if isinstance(jobs, JobTable) else JobTable.build(jobs)
         self.now = now
         self.weights = weights
         self._now_s = now.timestamp()
+        priority = np.array([weights.priority[p] for p in PRIORITY_ORDER], dtype=np.float64)
+        kind = np.array([weights.kind.get(k, 1.0) for k in KIND_ORDER], dtype=np.float64)
         self._static: dict[str, FloatArray] = {
-            "priority": self._per_job(lambda job: weights.priority[job.priority]),
-            "kind": self._per_job(lambda job: weights.kind.get(job.kind, 1.0)),
+            "priority": priority[self.table.priority_code],
+            "kind": kind[self.table.kind_code],
             "urgency_list": np.where(self.table.urgency_list, weights.urgency_list, 1.0),
             "waiting": self._waiting(),
         }
-
-    def _per_job(self, fn: Callable[[OpenJob], float]) -> FloatArray:
-        return np.array([fn(job) for job in self.table.jobs], dtype=np.float64)
 
     def _waiting(self) -> FloatArray:
         # Jobs booked "in the future" (clock skew) get no ageing rather than a penalty.
@@ -141,9 +156,12 @@ class JobScorer:
     def evaluate(self, tech: TechProfile, travel: TravelModel) -> Evaluation:
         """Score every job for `tech`."""
         table = self.table
-        travel_min = np.asarray(
-            travel.minutes_many(tech.location, table.lats, table.lons), dtype=np.float64
-        )
+        if isinstance(travel, GeodesicTravel):
+            travel_min = travel.minutes_unit(tech.location, table.xyz)
+        else:
+            travel_min = np.asarray(
+                travel.minutes_many(tech.location, table.lats, table.lons), dtype=np.float64
+            )
         feasible = feasible_mask(tech, table, self.now, travel_min)
         expected_sale = table.values * (tech.close_rate * tech.ticket_factor)
         hours = np.maximum(travel_min + table.durations, self.weights.min_job_minutes) / 60.0

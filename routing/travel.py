@@ -47,6 +47,28 @@ def haversine_km(origin: Point, lats: FloatArray, lons: FloatArray) -> FloatArra
     return np.asarray(EARTH_RADIUS_KM * central, dtype=np.float64)
 
 
+def unit_vectors(lats: FloatArray, lons: FloatArray) -> FloatArray:
+    """Points as (n, 3) unit vectors on the sphere, for `GeodesicTravel.minutes_unit`."""
+    lat = np.radians(np.asarray(lats, dtype=np.float64))
+    lon = np.radians(np.asarray(lons, dtype=np.float64))
+    cos_lat = np.cos(lat)
+    return np.stack([cos_lat * np.cos(lon), cos_lat * np.sin(lon), np.sin(lat)], axis=-1)
+
+
+def chord_km(origin: Point, xyz: FloatArray) -> FloatArray:
+    """The haversine distance computed from precomputed unit vectors.
+
+    The same great circle (2 asin(chord / 2) is haversine's own identity), but with
+    the trigonometry of the destinations done once when they were stored, it costs
+    a third of `haversine_km` per call: a decision over 100,000 jobs needs that.
+    """
+    o = unit_vectors(np.array([origin.lat]), np.array([origin.lon]))[0]
+    d = xyz - o
+    chord = np.sqrt(np.einsum("ij,ij->i", d, d))
+    central = 2.0 * np.arcsin(np.clip(chord / 2.0, 0.0, 1.0))
+    return np.asarray(EARTH_RADIUS_KM * central, dtype=np.float64)
+
+
 @dataclass(frozen=True, slots=True)
 class GeodesicTravel:
     """Straight-line distance inflated by `road_factor`, driven at `speed_kmh`.
@@ -75,4 +97,9 @@ class GeodesicTravel:
     def minutes_many(self, origin: Point, lats: FloatArray, lons: FloatArray) -> FloatArray:
         """Driving minutes from `origin` to many points via a vectorised haversine."""
         km = haversine_km(origin, lats, lons)
+        return np.asarray(km * (self.road_factor / self.speed_kmh * 60.0), dtype=np.float64)
+
+    def minutes_unit(self, origin: Point, xyz: FloatArray) -> FloatArray:
+        """`minutes_many` for destinations given as `unit_vectors` (same figures, faster)."""
+        km = chord_km(origin, xyz)
         return np.asarray(km * (self.road_factor / self.speed_kmh * 60.0), dtype=np.float64)

@@ -4,34 +4,53 @@ from __future__ import annotations
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.extensions import (
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
+from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
+from schema.board import BoardQuery, BoardSubscription
 from schema.context import Context
 from schema.errors import ErrorCodes, classify
 from schema.mutations import Mutation
 from schema.queries import Query
 from schema.subscriptions import Subscription
+from schema.voice import VoiceMutation, VoiceQuery, VoiceSubscription
+
+RootQuery = merge_types("Query", (Query, VoiceQuery, BoardQuery))
+RootMutation = merge_types("Mutation", (Mutation, VoiceMutation))
+RootSubscription = merge_types("Subscription", (Subscription, VoiceSubscription, BoardSubscription))
 
 
 class NextjobSchema(strawberry.Schema):
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
-        # Expected errors are answers, not incidents; `classify` logs the unexpected ones.
-        return None
+        # Called for errors raised before execution (a parse error from the parser cache
+        # escapes the extensions' operation hook): classify them here, in place, so they
+        # carry a code too. Expected errors are answers, not incidents; `classify` logs
+        # the unexpected ones.
+        errors[:] = [e if (e.extensions or {}).get("code") else classify(e) for e in errors]
 
 
 def build_schema() -> strawberry.Schema:
     return NextjobSchema(
-        query=Query,
-        mutation=Mutation,
-        subscription=Subscription,
+        query=RootQuery,
+        mutation=RootMutation,
+        subscription=RootSubscription,
         extensions=[
+            ErrorCodes,  # first: it wraps the others, so it sees every error they raise
+            # Phones send the same few documents all day: parse and validate them once.
+            lambda: ParserCache(maxsize=256),
+            lambda: ValidationCache(maxsize=256),
             lambda: QueryDepthLimiter(max_depth=8),
             lambda: MaxAliasesLimiter(max_alias_count=30),
             lambda: MaxTokensLimiter(max_token_count=2000),
-            ErrorCodes,
         ],
     )
 

@@ -12,11 +12,13 @@ from strawberry.dataloader import DataLoader
 from strawberry.types import Info as StrawberryInfo
 
 from api.auth import Principal
+from api.customer_timing import CustomerTiming
 from api.dispatch import DispatchService
 from api.errors import Unauthenticated
 from api.reads import Reader
 from api.settings import Settings
 from api.store import Doc
+from api.voice import VoiceService
 from realtime import Broker
 
 
@@ -26,6 +28,8 @@ class Context:
     reader: Reader
     broker: Broker
     settings: Settings
+    voice: VoiceService
+    timing: CustomerTiming
     request: Request | WebSocket | None = None
     response: Any = None
     principal: Principal | None = None

@@ -8,6 +8,7 @@ from typing import Any
 import strawberry
 
 from api import domain
+from api.clock import utcnow
 from api.store import Doc
 from schema.context import Info
 from schema.enums import JobKind, JobStatus, Priority, Role, TechStatus
@@ -74,6 +75,25 @@ class AssignmentReason:
         )
 
 
+@strawberry.type(description="A message to a customer (SMS or call through the provider).")
+class CustomerNotification:
+    kind: str = strawberry.field(description="on_the_way, heads_up, running_late...")
+    text: str = strawberry.field(description="What the customer was told.")
+    eta: datetime | None = strawberry.field(description="The arrival time announced.")
+    status: str = strawberry.field(description="recorded, sent, or failed: reason.")
+    created_at: datetime = strawberry.field(description="When it was recorded.")
+
+    @classmethod
+    def from_doc(cls, d: Doc) -> CustomerNotification:
+        return cls(
+            kind=d["kind"],
+            text=d["text"],
+            eta=d.get("eta"),
+            status=d["status"],
+            created_at=d["created_at"],
+        )
+
+
 @strawberry.type(description="A booked call: one visit to one customer.")
 class Job:
     id: strawberry.ID = strawberry.field(description="Opaque job id.")
@@ -97,7 +117,23 @@ class Job:
     arrived_at: datetime | None = strawberry.field(description="When the tech arrived.")
     completed_at: datetime | None = strawberry.field(description="When it was completed.")
     sold_amount: float | None = strawberry.field(description="Sold ticket; 0 if no sale.")
+    eta: datetime | None = strawberry.field(description="Latest expected arrival, if known.")
     _assignment: strawberry.Private[Doc | None]
+    _doc: strawberry.Private[Doc]
+
+    @strawberry.field(
+        description="Messages sent to the customer about this job.", extensions=allow(Staff)
+    )
+    async def notifications(self, info: Info) -> list[CustomerNotification]:
+        docs = await info.context.timing.notifier.for_job(str(self.id))
+        return [CustomerNotification.from_doc(d) for d in docs]
+
+    @strawberry.field(
+        description="The customer's tracking link (unguessable, expires after the window).",
+        extensions=allow(Staff),
+    )
+    async def tracking_url(self, info: Info) -> str:
+        return await info.context.timing.tracking_url(self._doc)
 
     @strawberry.field(description="Why routing chose this job.", extensions=allow(Staff))
     def assignment(self) -> AssignmentReason | None:
@@ -137,7 +173,9 @@ class Job:
             arrived_at=d.get("arrived_at"),
             completed_at=d.get("completed_at"),
             sold_amount=d.get("sold_amount"),
+            eta=d.get("eta"),
             _assignment=d.get("assignment"),
+            _doc=d,
         )
 
 
@@ -163,6 +201,14 @@ class Technician:
     shift_ends_at: datetime | None = strawberry.field(description="Today's shift end.")
     current_job_id: strawberry.ID | None = strawberry.field(description="Active job, if any.")
     _stats: strawberry.Private[Doc]
+    _declines: strawberry.Private[int]
+
+    @strawberry.field(
+        description="Jobs this tech handed back today (cherry-picking shows here).",
+        extensions=allow(Staff),
+    )
+    def declines_today(self) -> int:
+        return self._declines
 
     @strawberry.field(description="Results to date.", extensions=allow(Staff))
     def stats(self) -> TechnicianStats:
@@ -190,6 +236,9 @@ class Technician:
             shift_ends_at=d.get("shift_ends_at"),
             current_job_id=strawberry.ID(current) if current else None,
             _stats=d.get("stats") or {},
+            _declines=len(d.get("declined_today", []))
+            if d.get("declined_day") == utcnow().date().isoformat()
+            else 0,
         )
 
 

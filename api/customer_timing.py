@@ -1,0 +1,83 @@
+"""When the customer hears from us: the tech is on the way (with an ETA and a tracking
+link), about an hour before arrival for a job assigned earlier, and when a new ETA
+breaks the window. Each notice is claimed atomically on the job first, so two API
+processes never send the same one twice."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from pymongo import ReturnDocument
+
+from api.notify import Notifier
+from api.profiles import point
+from api.store import Doc, Store
+from api.tracking import tracking_token
+from routing import GeodesicTravel, TravelModel
+
+
+class CustomerTiming:
+    def __init__(
+        self,
+        store: Store,
+        notifier: Notifier,
+        public_url: str,
+        heads_up: timedelta = timedelta(hours=1),
+        travel: TravelModel | None = None,
+    ) -> None:
+        self.store = store
+        self.notifier = notifier
+        self.public_url = public_url.rstrip("/")
+        self.heads_up = heads_up
+        self.travel = travel or GeodesicTravel()
+
+    async def tracking_url(self, job: Doc) -> str:
+        return f"{self.public_url}/track/{await tracking_token(self.store, job)}"
+
+    async def on_the_way(self, job: Doc, now: datetime) -> Doc | None:
+        """The tech started driving: tell the customer the ETA, once."""
+        tech = await self.store.technicians.find_one({"_id": job["tech_id"]})
+        if tech is None or not tech.get("location"):
+            return None
+        minutes = self.travel.minutes(point(tech["location"]), point(job["location"]))
+        eta = now + timedelta(minutes=minutes)
+        claimed = await self._claim(job["_id"], "on_the_way_at", now, {"eta": eta})
+        if claimed is None:
+            return None
+        first = tech["name"].split()[0]
+        text = (
+            f"{first} is on the way, arriving around {eta:%H:%M} UTC. "
+            f"Track your visit: {await self.tracking_url(claimed)}"
+        )
+        return await self.notifier.notify(claimed, "on_the_way", text, eta=eta)
+
+    async def send_heads_up(self, now: datetime) -> int:
+        """About an hour out, for assigned jobs whose window is near: one call each."""
+        due = self.store.jobs.find(
+            {
+                "status": "assigned",
+                "heads_up_at": {"$exists": False},
+                "window_start": {"$lte": now + self.heads_up},
+            }
+        )
+        sent = 0
+        async for job in due:
+            eta = max(job["window_start"], now + timedelta(minutes=15))
+            claimed = await self._claim(job["_id"], "heads_up_at", now, {})
+            if claimed is None:
+                continue
+            text = (
+                f"Your technician is expected around {eta:%H:%M} UTC. "
+                f"Track your visit: {await self.tracking_url(claimed)}"
+            )
+            await self.notifier.notify(claimed, "heads_up", text, eta=eta)
+            sent += 1
+        return sent
+
+    async def _claim(self, job_id: str, field: str, now: datetime, extra: Doc) -> Doc | None:
+        doc: Doc | None = await self.store.jobs.find_one_and_update(
+            {"_id": job_id, field: {"$exists": False}},
+            {"$set": {field: now, **extra}, "$inc": {"version": 1 if extra else 0}},
+            return_document=ReturnDocument.AFTER,
+        )
+        return doc

@@ -1,0 +1,410 @@
+"""The technician's voice: vents, late calls, running late, declines and breaks,
+and the dispatcher's answers.
+
+Techs never pick their jobs, but they are heard: each of these raises an alert on the
+board (`alerts`), and a dispatcher's reply or decision reaches the phone through the
+tech's message thread (`messages`). Vents are private to dispatchers and managers.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from pymongo import DESCENDING, ReturnDocument
+
+from api.auth import Principal
+from api.clock import Clock, utcnow
+from api.dispatch import DispatchService
+from api.domain import ACTIVE_STATUSES, JobStatus, Role, TechStatus
+from api.errors import Conflict, Forbidden, InvalidInput, NotFound
+from api.notify import Notifier
+from api.store import Doc
+from api.transitions import JobMove, TechMove, transition
+from api.validation import identifier, text
+from realtime import Event, board_channel, tech_channel
+
+
+class AlertKind(StrEnum):
+    VENT = "vent"
+    LATE_CALL = "late_call"
+    RUNNING_LATE = "running_late"
+    DECLINED = "declined"
+
+
+class AlertStatus(StrEnum):
+    OPEN = "open"
+    ACKNOWLEDGED = "acknowledged"
+    RESOLVED = "resolved"
+
+
+class LateCallOutcome(StrEnum):
+    KEEP_WITH_OVERTIME = "keep_with_overtime"
+    REASSIGN = "reassign"
+
+
+THREAD_LENGTH = 50
+
+
+class VoiceService:
+    def __init__(
+        self, dispatch: DispatchService, notifier: Notifier, clock: Clock = utcnow
+    ) -> None:
+        self.dispatch = dispatch
+        self.store = dispatch.store
+        self.broker = dispatch.broker
+        self.notifier = notifier
+        self.clock = clock
+
+    # ---- technician side ------------------------------------------------------------
+
+    async def vent(self, actor: Principal, body: str) -> Doc:
+        tech_id = self._tech(actor)
+        said = text(body, "text", max_len=2000)
+        await self._known_tech(tech_id)
+        alert = await self._raise(tech_id, AlertKind.VENT, said)
+        await self._post(tech_id, actor, "to_dispatch", said, alert["_id"])
+        return alert
+
+    async def flag_late_call(self, actor: Principal, job_id: str, reason: str) -> Doc:
+        tech_id = self._tech(actor)
+        why = text(reason, "reason", max_len=500)
+        job = await self._own_active_job(tech_id, job_id)
+        existing = await self.store.db["alerts"].find_one(
+            {"kind": AlertKind.LATE_CALL.value, "job_id": job["_id"], "status": {"$ne": "resolved"}}
+        )
+        if existing is not None:
+            raise Conflict("this late call is already flagged; dispatch will answer")
+        return await self._raise(tech_id, AlertKind.LATE_CALL, why, job_id=job["_id"])
+
+    async def report_running_late(
+        self, actor: Principal, job_id: str, minutes: int, reason: str
+    ) -> Doc:
+        tech_id = self._tech(actor)
+        if not 1 <= minutes <= 600:
+            raise InvalidInput("minutes must be between 1 and 600", "minutes")
+        why = text(reason, "reason", max_len=500)
+        job = await self._own_active_job(tech_id, job_id)
+        now = self.clock()
+        eta = now + timedelta(minutes=minutes)
+        updated: Doc | None = await self.store.jobs.find_one_and_update(
+            {"_id": job["_id"], "active_tech_id": tech_id},
+            {"$set": {"eta": eta, "updated_at": now}, "$inc": {"version": 1}},
+            return_document=ReturnDocument.AFTER,
+        )
+        if updated is None:
+            raise Conflict("the job changed; look at your current job again")
+        await self.store.append_event(
+            None,
+            at=now,
+            actor=actor.as_actor(),
+            entity="job",
+            entity_id=job["_id"],
+            type_="job.eta",
+            before=updated["status"],
+            after=updated["status"],
+            version=updated["version"],
+            data={"eta": eta, "reason": why},
+        )
+        if eta > updated["window_end"]:
+            await self._raise(
+                tech_id, AlertKind.RUNNING_LATE, why, job_id=job["_id"], minutes=minutes
+            )
+            await self.notifier.notify(
+                updated,
+                "running_late",
+                f"Your technician is running late; new arrival {eta:%H:%M} UTC.",
+                eta=eta,
+            )
+        await self.dispatch.publish_job(updated)
+        return updated
+
+    async def decline_job(self, actor: Principal, job_id: str, reason: str) -> Doc:
+        """Hand the job back: it returns to the pool and is never offered to this tech today."""
+        tech_id = self._tech(actor)
+        why = text(reason, "reason", max_len=500)
+        job = await self._own_active_job(tech_id, job_id)
+        if job["status"] != JobStatus.ASSIGNED.value:
+            raise Conflict("only a job you have not started can be declined; call dispatch")
+        released = await self._unassign(
+            actor, job, event_type="job.declined", reason=why, remember_decline=True
+        )
+        await self._raise(tech_id, AlertKind.DECLINED, why, job_id=job_id)
+        await self.dispatch.dispatch_idle()
+        return released
+
+    async def start_break(self, actor: Principal) -> Doc:
+        return await self._tech_move(
+            actor, TechStatus.AVAILABLE, TechStatus.ON_BREAK, "technician.break"
+        )
+
+    async def end_break(self, actor: Principal) -> Doc:
+        tech = await self._tech_move(
+            actor, TechStatus.ON_BREAK, TechStatus.AVAILABLE, "technician.back"
+        )
+        await self.dispatch.dispatch_tech(tech["_id"])
+        return await self._known_tech(tech["_id"])
+
+    async def accept_overtime(self, actor: Principal, until: datetime) -> Doc:
+        tech_id = self._tech(actor)
+        now = self.clock()
+        if until.tzinfo is None:
+            raise InvalidInput("until needs a time zone offset", "until")
+        if not now < until <= now + timedelta(hours=8):
+            raise InvalidInput("overtime must end within the next 8 hours", "until")
+        tech: Doc | None = await self.store.technicians.find_one_and_update(
+            {"_id": tech_id},
+            {"$set": {"overtime_until": until, "updated_at": now}, "$inc": {"version": 1}},
+            return_document=ReturnDocument.AFTER,
+        )
+        if tech is None:
+            raise NotFound(f"technician {tech_id} not found")
+        await self.dispatch.publish_tech(tech)
+        if tech["status"] == TechStatus.AVAILABLE.value:
+            await self.dispatch.dispatch_tech(tech_id)
+        return tech
+
+    # ---- dispatcher side -----------------------------------------------------------------
+
+    async def reply(self, actor: Principal, tech_id: str, body: str, alert_id: str | None) -> Doc:
+        identifier(tech_id, "technicianId")
+        said = text(body, "text", max_len=2000)
+        await self._known_tech(tech_id)
+        if alert_id is not None:
+            await self.acknowledge(actor, alert_id)
+        return await self._post(tech_id, actor, "to_tech", said, alert_id)
+
+    async def acknowledge(self, actor: Principal, alert_id: str) -> Doc:
+        identifier(alert_id, "alertId")
+        now = self.clock()
+        alert: Doc | None = await self.store.db["alerts"].find_one_and_update(
+            {"_id": alert_id, "status": AlertStatus.OPEN.value},
+            {
+                "$set": {
+                    "status": AlertStatus.ACKNOWLEDGED.value,
+                    "acknowledged_by": actor.as_actor(),
+                    "updated_at": now,
+                },
+                "$inc": {"version": 1},
+            },
+            return_document=ReturnDocument.AFTER,
+        )
+        if alert is None:
+            alert = await self._alert(alert_id)  # already acknowledged or resolved: idempotent
+        await self._publish_alert(alert)
+        return alert
+
+    async def resolve_late_call(
+        self, actor: Principal, alert_id: str, outcome: LateCallOutcome, note: str | None
+    ) -> Doc:
+        alert = await self._alert(alert_id)
+        if alert["kind"] != AlertKind.LATE_CALL.value:
+            raise Conflict("that alert is not a late call")
+        if alert["status"] == AlertStatus.RESOLVED.value:
+            raise Conflict("this late call is already resolved")
+        tech_id, job_id = alert["tech_id"], alert["job_id"]
+        job = await self.dispatch.job(job_id)
+        if job.get("active_tech_id") != tech_id:
+            raise Conflict("the job is no longer this technician's")
+        if outcome is LateCallOutcome.KEEP_WITH_OVERTIME:
+            until = self.clock() + timedelta(minutes=float(job["duration_min"]) + 60)
+            await self.store.technicians.update_one(
+                {"_id": tech_id}, {"$set": {"overtime_until": until}, "$inc": {"version": 1}}
+            )
+            message = f"Keep it: overtime approved until {until:%H:%M} UTC."
+        else:
+            await self._unassign(
+                actor, job, event_type="job.reassigned", reason="late call", remember_decline=True
+            )
+            message = "Dispatch is reassigning this call; you are free."
+        if note:
+            message += " " + text(note, "note", max_len=500)
+        resolved: Doc | None = await self.store.db["alerts"].find_one_and_update(
+            {"_id": alert_id, "status": {"$ne": AlertStatus.RESOLVED.value}},
+            {
+                "$set": {
+                    "status": AlertStatus.RESOLVED.value,
+                    "resolution": outcome.value,
+                    "resolved_by": actor.as_actor(),
+                    "updated_at": self.clock(),
+                },
+                "$inc": {"version": 1},
+            },
+            return_document=ReturnDocument.AFTER,
+        )
+        if resolved is None:
+            raise Conflict("this late call was resolved meanwhile")
+        await self._post(tech_id, actor, "to_tech", message, alert_id)
+        await self._publish_alert(resolved)
+        if outcome is LateCallOutcome.REASSIGN:
+            await self.dispatch.dispatch_idle()
+        return resolved
+
+    # ---- reads ---------------------------------------------------------------------------
+
+    async def alerts(self, statuses: tuple[AlertStatus, ...], limit: int = 100) -> list[Doc]:
+        query: Doc = {"status": {"$in": [s.value for s in statuses]}} if statuses else {}
+        cursor = self.store.db["alerts"].find(query).sort("created_at", DESCENDING)
+        return await cursor.limit(max(1, min(limit, 500))).to_list(None)
+
+    async def thread(self, tech_id: str, limit: int = THREAD_LENGTH) -> list[Doc]:
+        """A tech's conversation with dispatch, oldest first."""
+        cursor = self.store.db["messages"].find({"tech_id": tech_id}).sort("seq", DESCENDING)
+        docs = await cursor.limit(limit).to_list(None)
+        return list(reversed(docs))
+
+    async def alert(self, alert_id: str) -> Doc | None:
+        doc: Doc | None = await self.store.db["alerts"].find_one({"_id": alert_id})
+        return doc
+
+    async def declines_today(self, tech_id: str) -> int:
+        tech = await self._known_tech(tech_id)
+        return len(tech.get("declined_today", []))
+
+    # ---- helpers -------------------------------------------------------------------------
+
+    def _tech(self, actor: Principal) -> str:
+        if actor.role is not Role.TECHNICIAN:
+            raise Forbidden("only a technician can do this, for themselves")
+        return actor.subject
+
+    async def _known_tech(self, tech_id: str) -> Doc:
+        doc: Doc | None = await self.store.technicians.find_one({"_id": tech_id})
+        if doc is None:
+            raise NotFound(f"technician {tech_id} not found")
+        return doc
+
+    async def _own_active_job(self, tech_id: str, job_id: str) -> Doc:
+        identifier(job_id, "jobId")
+        job: Doc | None = await self.store.jobs.find_one({"_id": job_id, "tech_id": tech_id})
+        if job is None:
+            raise NotFound(f"job {job_id} not found")
+        if job["status"] not in [s.value for s in ACTIVE_STATUSES]:
+            raise Conflict(f"job {job_id} is {job['status']}, not your current job")
+        return job
+
+    async def _alert(self, alert_id: str) -> Doc:
+        identifier(alert_id, "alertId")
+        doc: Doc | None = await self.store.db["alerts"].find_one({"_id": alert_id})
+        if doc is None:
+            raise NotFound(f"alert {alert_id} not found")
+        return doc
+
+    async def _raise(
+        self,
+        tech_id: str,
+        kind: AlertKind,
+        body: str,
+        *,
+        job_id: str | None = None,
+        minutes: int | None = None,
+    ) -> Doc:
+        now = self.clock()
+        alert: Doc = {
+            "_id": "alr_" + secrets.token_hex(8),
+            "kind": kind.value,
+            "tech_id": tech_id,
+            "job_id": job_id,
+            "text": body,
+            "minutes": minutes,
+            "status": AlertStatus.OPEN.value,
+            "created_at": now,
+            "updated_at": now,
+            "version": 1,
+        }
+        await self.store.db["alerts"].insert_one(alert)
+        await self._publish_alert(alert)
+        return alert
+
+    async def _post(
+        self, tech_id: str, actor: Principal, direction: str, body: str, alert_id: str | None
+    ) -> Doc:
+        # `seq` orders a thread even when two messages share a millisecond.
+        counter: Doc | None = await self.store.technicians.find_one_and_update(
+            {"_id": tech_id}, {"$inc": {"message_seq": 1}}, return_document=ReturnDocument.AFTER
+        )
+        if counter is None:
+            raise NotFound(f"technician {tech_id} not found")
+        message: Doc = {
+            "_id": "msg_" + secrets.token_hex(8),
+            "tech_id": tech_id,
+            "seq": counter["message_seq"],
+            "direction": direction,
+            "from": actor.as_actor(),
+            "text": body,
+            "alert_id": alert_id,
+            "at": self.clock(),
+        }
+        await self.store.db["messages"].insert_one(message)
+        await self.broker.publish(
+            tech_channel(tech_id), Event(kind="message", id=message["_id"], version=message["seq"])
+        )
+        return message
+
+    async def _publish_alert(self, alert: Doc) -> None:
+        await self.broker.publish(
+            board_channel(), Event(kind="alert", id=alert["_id"], version=alert["version"])
+        )
+
+    async def _tech_move(
+        self, actor: Principal, from_: TechStatus, to: TechStatus, event: str
+    ) -> Doc:
+        tech_id = self._tech(actor)
+        _, tech = await transition(
+            self.store,
+            now=self.clock(),
+            actor=actor.as_actor(),
+            event_type=event,
+            tech=TechMove(tech_id, (from_,), to),
+        )
+        assert tech is not None
+        await self.dispatch.publish_tech(tech)
+        return tech
+
+    async def _unassign(
+        self, actor: Principal, job: Doc, *, event_type: str, reason: str, remember_decline: bool
+    ) -> Doc:
+        """Job back to the pool and its tech free, in one transaction (with the decline
+        remembered for today, so routing never offers it to this tech again)."""
+        tech_id = job["active_tech_id"]
+        set_tech: Doc = {}
+        if remember_decline:
+            tech_doc = await self._known_tech(tech_id)
+            today = self.clock().date().isoformat()
+            declined = (
+                tech_doc.get("declined_today", []) if tech_doc.get("declined_day") == today else []
+            )
+            set_tech = {"declined_today": [*declined, job["_id"]], "declined_day": today}
+        released, tech = await transition(
+            self.store,
+            now=self.clock(),
+            actor=actor.as_actor(),
+            event_type=event_type,
+            data={"reason": reason},
+            job=JobMove(
+                job["_id"],
+                (JobStatus(job["status"]),),
+                JobStatus.BOOKED,
+                unset=(
+                    "active_tech_id",
+                    "tech_id",
+                    "assigned_at",
+                    "travel_started_at",
+                    "assignment",
+                    "eta",
+                ),
+            ),
+            tech=TechMove(
+                tech_id,
+                (TechStatus.BUSY,),
+                TechStatus.AVAILABLE,
+                set_=set_tech,
+                unset=("current_job_id",),
+                inc={"declines_total": 1} if remember_decline else {},
+            ),
+        )
+        assert released is not None and tech is not None
+        await self.dispatch.publish_job({**released, "tech_id": tech_id})
+        await self.dispatch.publish_tech(tech)
+        return released

@@ -1,0 +1,205 @@
+"""The technician's voice in GraphQL: vents, late calls, running late, declines, breaks,
+and the dispatcher's answers."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from datetime import datetime
+
+import strawberry
+
+from api import voice
+from api.store import Doc
+from realtime import tech_channel
+from schema.context import Info
+from schema.permissions import Dispatcher, Technician, allow
+from schema.types import Job
+from schema.types import Technician as TechnicianType
+
+strawberry.enum(voice.AlertKind, description="What an alert on the board is about.")
+strawberry.enum(voice.AlertStatus, description="Where an alert is in its handling.")
+strawberry.enum(voice.LateCallOutcome, description="How dispatch answers a late call.")
+
+
+@strawberry.type(
+    description="Something a dispatcher should look at. Vents are private to dispatch."
+)
+class Alert:
+    id: strawberry.ID = strawberry.field(description="Opaque alert id.")
+    kind: voice.AlertKind = strawberry.field(description="What it is about.")
+    status: voice.AlertStatus = strawberry.field(description="Open, acknowledged or resolved.")
+    technician_id: strawberry.ID = strawberry.field(description="Who raised it.")
+    job_id: strawberry.ID | None = strawberry.field(description="The job concerned, if any.")
+    text: str = strawberry.field(description="What the technician said.")
+    minutes: int | None = strawberry.field(description="Minutes late, for running late.")
+    resolution: voice.LateCallOutcome | None = strawberry.field(description="Late-call outcome.")
+    created_at: datetime = strawberry.field(description="When it was raised.")
+    version: int = strawberry.field(description="Bumped by every change.")
+
+    @classmethod
+    def from_doc(cls, d: Doc) -> Alert:
+        return cls(
+            id=strawberry.ID(d["_id"]),
+            kind=voice.AlertKind(d["kind"]),
+            status=voice.AlertStatus(d["status"]),
+            technician_id=strawberry.ID(d["tech_id"]),
+            job_id=strawberry.ID(d["job_id"]) if d.get("job_id") else None,
+            text=d["text"],
+            minutes=d.get("minutes"),
+            resolution=voice.LateCallOutcome(d["resolution"]) if d.get("resolution") else None,
+            created_at=d["created_at"],
+            version=d["version"],
+        )
+
+
+@strawberry.type(description="One message between a technician and dispatch.")
+class Message:
+    id: strawberry.ID = strawberry.field(description="Opaque message id.")
+    seq: int = strawberry.field(description="Position in the thread, increasing.")
+    to_technician: bool = strawberry.field(description="True if dispatch wrote it to the tech.")
+    text: str = strawberry.field(description="The message.")
+    alert_id: strawberry.ID | None = strawberry.field(description="The alert it answers.")
+    at: datetime = strawberry.field(description="When it was sent.")
+
+    @classmethod
+    def from_doc(cls, d: Doc) -> Message:
+        return cls(
+            id=strawberry.ID(d["_id"]),
+            seq=d["seq"],
+            to_technician=d["direction"] == "to_tech",
+            text=d["text"],
+            alert_id=strawberry.ID(d["alert_id"]) if d.get("alert_id") else None,
+            at=d["at"],
+        )
+
+
+@strawberry.type
+class VoiceQuery:
+    @strawberry.field(
+        description="Alerts for the board, newest first (vents included: dispatch only).",
+        extensions=allow(Dispatcher),
+    )
+    async def alerts(
+        self, info: Info, statuses: list[voice.AlertStatus] | None = None, first: int = 100
+    ) -> list[Alert]:
+        docs = await info.context.voice.alerts(tuple(statuses or ()), first)
+        return [Alert.from_doc(d) for d in docs]
+
+    @strawberry.field(
+        description="The technician's own thread with dispatch, oldest first.",
+        extensions=allow(Technician),
+    )
+    async def my_messages(self, info: Info) -> list[Message]:
+        docs = await info.context.voice.thread(info.context.viewer().subject)
+        return [Message.from_doc(d) for d in docs]
+
+
+@strawberry.type
+class VoiceMutation:
+    @strawberry.mutation(
+        description="Let off steam to dispatch (private).", extensions=allow(Technician)
+    )
+    async def vent(self, info: Info, text: str) -> Alert:
+        return Alert.from_doc(await info.context.voice.vent(info.context.viewer(), text))
+
+    @strawberry.mutation(
+        description="Say this assignment runs past the shift or came in too late.",
+        extensions=allow(Technician),
+    )
+    async def flag_late_call(self, info: Info, job_id: strawberry.ID, reason: str) -> Alert:
+        ctx = info.context
+        return Alert.from_doc(await ctx.voice.flag_late_call(ctx.viewer(), str(job_id), reason))
+
+    @strawberry.mutation(
+        description="Give a new ETA; the customer is told if it breaks the window.",
+        extensions=allow(Technician),
+    )
+    async def report_running_late(
+        self, info: Info, job_id: strawberry.ID, minutes: int, reason: str
+    ) -> Job:
+        ctx = info.context
+        doc = await ctx.voice.report_running_late(ctx.viewer(), str(job_id), minutes, reason)
+        return Job.from_doc(doc)
+
+    @strawberry.mutation(
+        description="Hand back a job not yet started, with a reason; not offered again today.",
+        extensions=allow(Technician),
+    )
+    async def decline_job(self, info: Info, job_id: strawberry.ID, reason: str) -> Job:
+        ctx = info.context
+        return Job.from_doc(await ctx.voice.decline_job(ctx.viewer(), str(job_id), reason))
+
+    @strawberry.mutation(description="Go on break (no active job).", extensions=allow(Technician))
+    async def start_break(self, info: Info) -> TechnicianType:
+        return TechnicianType.from_doc(await info.context.voice.start_break(info.context.viewer()))
+
+    @strawberry.mutation(description="Back from break; work follows.", extensions=allow(Technician))
+    async def end_break(self, info: Info) -> TechnicianType:
+        return TechnicianType.from_doc(await info.context.voice.end_break(info.context.viewer()))
+
+    @strawberry.mutation(
+        description="Accept overtime today until a time (at most 8 hours ahead).",
+        extensions=allow(Technician),
+    )
+    async def accept_overtime(self, info: Info, until: datetime) -> TechnicianType:
+        ctx = info.context
+        return TechnicianType.from_doc(await ctx.voice.accept_overtime(ctx.viewer(), until))
+
+    @strawberry.mutation(
+        description="Write to a technician (optionally answering an alert, which acknowledges it).",
+        extensions=allow(Dispatcher),
+    )
+    async def reply_to_technician(
+        self,
+        info: Info,
+        technician_id: strawberry.ID,
+        text: str,
+        alert_id: strawberry.ID | None = None,
+    ) -> Message:
+        ctx = info.context
+        doc = await ctx.voice.reply(
+            ctx.viewer(), str(technician_id), text, str(alert_id) if alert_id else None
+        )
+        return Message.from_doc(doc)
+
+    @strawberry.mutation(description="Mark an alert as seen.", extensions=allow(Dispatcher))
+    async def acknowledge_alert(self, info: Info, alert_id: strawberry.ID) -> Alert:
+        ctx = info.context
+        return Alert.from_doc(await ctx.voice.acknowledge(ctx.viewer(), str(alert_id)))
+
+    @strawberry.mutation(
+        description="Answer a flagged late call: keep it with overtime, or reassign it.",
+        extensions=allow(Dispatcher),
+    )
+    async def resolve_late_call(
+        self,
+        info: Info,
+        alert_id: strawberry.ID,
+        outcome: voice.LateCallOutcome,
+        note: str | None = None,
+    ) -> Alert:
+        ctx = info.context
+        doc = await ctx.voice.resolve_late_call(ctx.viewer(), str(alert_id), outcome, note)
+        return Alert.from_doc(doc)
+
+
+@strawberry.type
+class VoiceSubscription:
+    @strawberry.subscription(
+        description="The technician's thread with dispatch: at once, then on every new message.",
+        extensions=allow(Technician),
+    )
+    async def my_messages(self, info: Info) -> AsyncGenerator[list[Message], None]:
+        ctx = info.context
+        tech_id = ctx.viewer().subject
+        last: int | None = None
+        async with ctx.broker.subscribe(tech_channel(tech_id)) as events:
+            while True:
+                events.drain()
+                ctx.check_token()
+                docs = await ctx.voice.thread(tech_id)
+                newest = docs[-1]["seq"] if docs else 0
+                if newest != last:
+                    last = newest
+                    yield [Message.from_doc(d) for d in docs]
+                await events.next(within=ctx.settings.resync_seconds)

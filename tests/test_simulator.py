@@ -1,0 +1,150 @@
+"""The day simulator: a tiny world through the real dispatch service and database."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import uuid
+from collections import Counter
+from datetime import time, timedelta
+
+import pytest
+
+from api.dispatch import Policy
+from api.settings import Settings
+from api.simulator.records import ShiftRecord
+from api.simulator.report import summarize, utilization_by_tech
+from api.simulator.simulation import Simulation, simulate
+from api.simulator.world import World, make_world
+from api.store import Store
+from tests.servers import ROOT
+
+KPIS = (
+    "revenue_per_day",
+    "avg_revenue_per_call",
+    "jobs_completed",
+    "jobs_unserved",
+    "utilization_mean",
+    "utilization_max",
+    "drive_share",
+    "on_time_rate",
+)
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return Settings(timezone="America/Chicago")
+
+
+@pytest.fixture
+def tiny_world(settings: Settings) -> World:
+    """Three techs, one day, a dozen calls: enough to exercise every path in seconds."""
+    return make_world(seed=11, techs=3, days=1, calls_per_tech_day=4.0, timezone=settings.timezone)
+
+
+def test_same_seed_gives_the_same_world() -> None:
+    """The world and its call stream depend on the seed only."""
+    a, b, c = (
+        make_world(seed=s, techs=4, days=2, calls_per_tech_day=5.0, timezone="America/Chicago")
+        for s in (3, 3, 4)
+    )
+    assert a == b
+    assert a != c
+
+
+def test_every_call_can_be_booked_when_it_rings(tiny_world: World) -> None:
+    """Calls come in time order; each window is still open when booked, or opens within the hour."""
+    times = [c.at for c in tiny_world.calls]
+    assert times == sorted(times)
+    for call in tiny_world.calls:
+        assert call.booking.window_end > call.at
+        assert call.booking.window_start - call.at <= timedelta(hours=1)
+
+
+def test_utilization_counts_overtime_as_paid_time() -> None:
+    """Billable utilization is on-site over paid time, and paid time includes overtime."""
+    world = make_world(seed=1, techs=1, days=1, calls_per_tech_day=1.0, timezone="UTC")
+    on, end, late = (world.local(0, time(h, 0)) for h in (8, 17, 18))
+    shift = ShiftRecord("t", 0, on_at=on, scheduled_end=end, off_at=late, onsite_min=400.0)
+    assert utilization_by_tech([shift]) == {"t": pytest.approx(400.0 / 600.0)}
+
+
+async def test_report_accounts_for_every_booked_call(
+    mongo_uri: str, db_name: str, settings: Settings, tiny_world: World
+) -> None:
+    """Completed + unserved + cancelled == booked; shares within [0, 1]; KPIs present."""
+    summary = summarize(await simulate(mongo_uri, db_name, settings, tiny_world, Policy.REVENUE))
+    assert set(KPIS) <= set(summary)
+    assert summary["jobs_booked"] == len(tiny_world.calls) > 0
+    assert summary["jobs_open"] == 0
+    assert (
+        summary["jobs_completed"] + summary["jobs_unserved"] + summary["jobs_cancelled"]
+        == summary["jobs_booked"]
+    )
+    assert summary["jobs_completed"] > 0 and summary["revenue_per_day"] > 0
+    for key in ("utilization_mean", "utilization_max", "drive_share", "on_time_rate"):
+        assert 0.0 <= summary[key] <= 1.0, key
+    assert summary["utilization_mean"] <= summary["utilization_max"]
+
+
+async def test_store_agrees_with_the_report(
+    store: Store, settings: Settings, tiny_world: World
+) -> None:
+    """The database ends the day with every job final, every tech off duty, stats matching."""
+    result = await Simulation(store, settings, tiny_world, Policy.NEAREST).run()
+    summary = summarize(result)
+    statuses = Counter(d["status"] for d in await store.jobs.find({}, {"status": 1}).to_list(None))
+    assert statuses["completed"] == summary["jobs_completed"]
+    assert statuses["cancelled"] == summary["jobs_unserved"] + summary["jobs_cancelled"]
+    assert sum(statuses.values()) == summary["jobs_booked"]
+    techs = await store.technicians.find({}).to_list(None)
+    assert {t["status"] for t in techs} == {"off_duty"}
+    assert sum(t["stats"]["completed"] for t in techs) == summary["jobs_completed"]
+    sold = sum(t["stats"]["sold_total"] for t in techs)
+    assert sold == pytest.approx(summary["revenue_total"])
+
+
+async def test_same_seed_gives_the_same_result(
+    mongo_uri: str, settings: Settings, tiny_world: World
+) -> None:
+    """Two runs of one seed and policy report identical figures (wall time aside)."""
+    runs = []
+    for _ in range(2):
+        name = "t_" + uuid.uuid4().hex[:12]
+        summary = summarize(await simulate(mongo_uri, name, settings, tiny_world, Policy.FIFO))
+        summary.pop("wall_seconds")
+        runs.append(summary)
+    assert runs[0] == runs[1]
+
+
+async def test_simulation_drops_its_database(
+    mongo_uri: str, db_name: str, settings: Settings, tiny_world: World
+) -> None:
+    """A run leaves no database behind."""
+    await simulate(mongo_uri, db_name, settings, tiny_world, Policy.REVENUE)
+    probe = Store(mongo_uri, db_name)
+    try:
+        assert db_name not in await probe.client.list_database_names()
+    finally:
+        await probe.close()
+
+
+def test_json_output_parses(mongo_uri: str) -> None:
+    """`simulate --json` prints exactly one JSON object with the issue's keys."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEXTJOB_")}
+    env.update(MONGODB_URI=mongo_uri, NEXTJOB_TIMEZONE="America/Chicago")
+    args = ["--json", "--techs", "2", "--days", "1", "--seed", "5", "--calls-per-tech", "3"]
+    out = subprocess.run(
+        [sys.executable, "-m", "api.simulator", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    ).stdout
+    summary = json.loads(out)
+    assert set(KPIS) <= set(summary)
+    assert summary["techs"] == 2 and summary["seed"] == 5 and summary["policy"] == "revenue"
