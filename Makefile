@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run test lint typecheck unit bench clean
+.PHONY: install run test lint typecheck unit bench clean browser
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "nextjob needs Python 3.11+"'
@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-run: install
+run: install web/node_modules
 	$(VENV)/bin/nextjob serve --phones 4
 
 lint: install
@@ -28,8 +28,21 @@ typecheck: install
 unit: install
 	$(PY) -m pytest tests/routing
 
-test: lint typecheck
+test: lint typecheck browser tests/http_audit/node_modules
 	$(PY) -m pytest
+
+# The live map's Leaflet (web/package-lock.json), and Debian's Chromium for its browser test.
+web/node_modules: web/package-lock.json
+	npm ci --prefix web --no-audit --no-fund
+	touch $@
+
+browser: web/node_modules
+	command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
+
+# graphql-http's server audit suite, run against a live API by tests/test_http_spec.py.
+tests/http_audit/node_modules: tests/http_audit/package-lock.json
+	npm ci --prefix tests/http_audit --no-audit --no-fund
+	touch $@
 
 bench: install
 	$(PY) -m bench

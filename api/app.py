@@ -1,4 +1,5 @@
-"""The Starlette application: GraphQL on /graphql (HTTP and WebSocket), health checks.
+"""The Starlette application: GraphQL on /graphql (HTTP and WebSocket), the live map at
+/map, health checks.
 
 Clients (MongoDB, the broker) are made in the lifespan and reach resolvers through
 `app.state` and the GraphQL context; nothing connects at import time.
@@ -13,15 +14,24 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route, WebSocketRoute
 
+from api.access import Access, open_access
+from api.acknowledgements import Acknowledgements
 from api.clock import Clock, utcnow
 from api.customer_timing import CustomerTiming
 from api.dispatch import DispatchService
+from api.dispatcher_actions import DispatcherActions
 from api.errors import NextjobError
 from api.graphql_view import NextjobGraphQL
+from api.idempotency import IdempotencyMiddleware
+from api.logging_setup import RequestIdMiddleware
+from api.maintenance_bump import MaintenanceBump
+from api.map_page import map_routes
+from api.metrics import Metrics, MetricsMiddleware, metrics_endpoint
 from api.notify import Notifier, make_sender
 from api.reads import Reader
 from api.settings import Settings
@@ -36,29 +46,38 @@ log = logging.getLogger(__name__)
 
 def create_app(settings: Settings, mongodb_uri: str, clock: Clock = utcnow) -> Starlette:
     """Build the app for a resolved MongoDB URI (embedded or configured)."""
+    metrics = Metrics()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         store = Store(mongodb_uri, settings.db_name)
-        broker = create_broker(settings.redis_url)
+        broker = create_broker(settings.redis_url, metrics.broker_delivery.observe)
         healer: asyncio.Task[None] | None = None
         service: DispatchService | None = None
+        access: Access | None = None
         try:
             await store.ensure_indexes()
             await broker.connect()
             service = DispatchService(store, broker, settings, clock)
+            service.on_assignment = metrics.assignment
+            metrics.count_subscriptions(broker.listener_count)
+            app.state.metrics = metrics
             app.state.settings = settings
             app.state.store = store
             app.state.broker = broker
             app.state.service = service
             app.state.reader = Reader(store)
+            app.state.access = access = await open_access(settings, store)
             notifier = Notifier(store, make_sender(settings.notify_webhook_url), clock)
             app.state.timing = CustomerTiming(store, notifier, settings.base_url())
             app.state.voice = VoiceService(service, notifier, clock)
+            app.state.actions = DispatcherActions(service, notifier)
+            app.state.bump = MaintenanceBump(app.state.actions)
+            app.state.acks = Acknowledgements(service, app.state.voice.board)
             service.customer_timing = app.state.timing
             await service.start()
             healer = asyncio.create_task(
-                _heal_forever(service, app.state.timing, settings.resync_seconds)
+                _heal_forever(service, app.state.timing, app.state.acks, settings)
             )
             yield
         finally:
@@ -69,6 +88,8 @@ def create_app(settings: Settings, mongodb_uri: str, clock: Clock = utcnow) -> S
                     await healer
             if service is not None:
                 await service.stop()
+            if access is not None:
+                await access.close()
             await broker.disconnect()
             await store.close()
 
@@ -84,9 +105,18 @@ def create_app(settings: Settings, mongodb_uri: str, clock: Clock = utcnow) -> S
         routes=[
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
+            Route("/metrics", metrics_endpoint, methods=["GET"]),
             Route("/graphql", graphql, methods=["GET", "POST"]),
             Route("/track/{token}", tracking_page, methods=["GET"]),
             WebSocketRoute("/graphql", graphql),
+            *map_routes(),
+        ],
+        # Outermost first: the request id reaches every log line and the metrics
+        # count the idempotent replays too.
+        middleware=[
+            Middleware(RequestIdMiddleware),
+            Middleware(MetricsMiddleware, metrics=metrics),
+            Middleware(IdempotencyMiddleware),
         ],
         lifespan=lifespan,
     )
@@ -109,13 +139,25 @@ async def readyz(request: Request) -> JSONResponse:
     )
 
 
-async def _heal_forever(service: DispatchService, timing: CustomerTiming, every: float) -> None:
-    """Periodically assign idle techs (heals anything a lost event or a crash left) and
-    send the customers' one-hour heads-up calls that are due."""
+async def _heal_forever(
+    service: DispatchService,
+    timing: CustomerTiming,
+    acks: Acknowledgements,
+    settings: Settings,
+) -> None:
+    """Periodic housekeeping: assign idle techs (heals anything a lost event or a crash
+    left), send the customers' heads-up calls that are due, flag silent phones."""
+    every = min(settings.resync_seconds, settings.ack_timeout_seconds / 2)
     while True:
         await asyncio.sleep(every)
         try:
             await service.dispatch_idle()
-            await timing.send_heads_up(service.clock())
+            now = service.clock()
+            await timing.send_heads_up(now)
+            await acks.sweep_unacknowledged(
+                now,
+                timedelta(seconds=settings.ack_timeout_seconds),
+                settings.reassign_unacknowledged,
+            )
         except NextjobError as exc:
             log.warning("periodic dispatch skipped: %s", exc.message)

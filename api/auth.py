@@ -1,8 +1,13 @@
-"""Bearer tokens: HS256 JWTs naming a role and a subject (a technician id, a CSR login...)."""
+"""Bearer tokens: HS256 JWTs naming a role and a subject (a technician id, a CSR login...).
+
+API keys (`njk_...`, see `api.apikeys`) also end up as a `Principal`: role integration,
+the key's id as subject, and the key's scopes.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import jwt
@@ -19,6 +24,8 @@ class Principal:
     role: Role
     subject: str
     expires_at: datetime | None = None
+    # What an integration may touch (`jobs:read`...); users' rights come from their role.
+    scopes: frozenset[str] = field(default_factory=frozenset)
 
     def as_actor(self) -> dict[str, str]:
         """How this principal is recorded in the events log."""
@@ -28,15 +35,19 @@ class Principal:
 SYSTEM = Principal(role=Role.MANAGER, subject="system:routing")
 
 
-def issue_token(secret: str, role: Role, subject: str, ttl: timedelta) -> str:
+def issue_token(
+    secret: str, role: Role, subject: str, ttl: timedelta, scopes: Iterable[str] = ()
+) -> str:
     now = datetime.now(UTC)
-    claims = {
+    claims: dict[str, object] = {
         "sub": subject,
         "role": role.value,
         "iss": _ISSUER,
         "iat": int(now.timestamp()),
         "exp": int((now + ttl).timestamp()),
     }
+    if scopes:
+        claims["scopes"] = sorted(scopes)
     return jwt.encode(claims, secret, algorithm=_ALGORITHM)
 
 
@@ -61,8 +72,14 @@ def verify_token(secret: str, token: str) -> Principal:
     subject = claims["sub"]
     if not isinstance(subject, str) or not subject:
         raise Unauthenticated("invalid token: empty subject")
+    scopes = claims.get("scopes", [])
+    if not isinstance(scopes, list) or not all(isinstance(x, str) for x in scopes):
+        raise Unauthenticated("invalid token: scopes must be a list of strings")
     return Principal(
-        role=role, subject=subject, expires_at=datetime.fromtimestamp(claims["exp"], UTC)
+        role=role,
+        subject=subject,
+        expires_at=datetime.fromtimestamp(claims["exp"], UTC),
+        scopes=frozenset(scopes),
     )
 
 

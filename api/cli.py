@@ -1,15 +1,19 @@
-"""`nextjob`: serve, seed, token, export-schema."""
+"""`nextjob`: serve, seed, token, apikey, export-schema."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import signal
 import subprocess
 import sys
 from collections.abc import Callable, Sequence
 from datetime import timedelta
 from pathlib import Path
+from types import FrameType
 
+from api.apikey_cli import add_apikey_parser, run_apikey
+from api.apikeys import parse_scopes
 from api.auth import issue_token
 from api.domain import Role
 from api.settings import Settings
@@ -28,6 +32,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     token.add_argument("role", choices=[r.value for r in Role])
     token.add_argument("subject", help="technician id for technicians; any login otherwise")
     token.add_argument("--hours", type=float, default=None, help="lifetime (default: settings)")
+    token.add_argument("--scopes", default="", help="integration scopes, comma-separated")
+    add_apikey_parser(sub)
     for name, help_text in (
         ("simulate", "simulate working days through the real routing and store (--help)"),
         ("phones", "run N simulated technician phones against a server (--help)"),
@@ -50,7 +56,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "token":
         hours = args.hours if args.hours is not None else settings.token_ttl_hours
         secret = settings.signing_secret()
-        print(issue_token(secret, Role(args.role), args.subject, timedelta(hours=hours)))
+        scopes = parse_scopes(args.scopes)
+        print(issue_token(secret, Role(args.role), args.subject, timedelta(hours=hours), scopes))
         return 0
     if args.command == "export-schema":
         from schema import build_schema
@@ -61,6 +68,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             sys.stdout.write(sdl)
         return 0
+    if args.command == "apikey":
+        return _with_database(settings, lambda uri: asyncio.run(run_apikey(settings, uri, args)))
     if args.command == "seed":
         return _with_database(settings, lambda uri: asyncio.run(_seed(settings, uri, verbose=True)))
     return _with_database(
@@ -107,7 +116,7 @@ def _serve(settings: Settings, uri: str, *, seed: bool, phones: int = 0) -> int:
 
     if seed and settings.seed_demo:
         asyncio.run(_seed(settings, uri, verbose=True))
-    _print_banner(settings)
+        _print_banner(settings)  # the demo's tokens; never printed outside the demo
     demo = _start_phones(settings, phones) if phones > 0 else None
     try:
         _run_uvicorn(settings, uri)
@@ -144,16 +153,30 @@ def _run_uvicorn(settings: Settings, uri: str) -> None:
     import uvicorn
 
     from api.app import create_app
+    from api.logging_setup import log_config
 
+    # uvicorn drains on SIGTERM, then re-raises it to whatever handler was here before:
+    # this one makes a drained shutdown exit 0, as process managers expect.
+    signal.signal(signal.SIGTERM, _exit_cleanly)
     uvicorn.run(
         create_app(settings, uri),
         host=settings.host,
         port=settings.port,
         log_level="info",
+        log_config=log_config(),
+        # SIGTERM: stop accepting, close WebSockets with 1012 (phones reconnect
+        # elsewhere), let in-flight requests finish for up to this long.
+        timeout_graceful_shutdown=20,
         ws="websockets-sansio",
+        # A phone's messages are tiny; a 1 MiB frame is refused (close 1009).
+        ws_max_size=1024 * 1024,
         # Compression costs ~50 KiB per idle phone and saves little on tiny payloads.
         ws_per_message_deflate=False,
     )
+
+
+def _exit_cleanly(signum: int, frame: FrameType | None) -> None:
+    raise SystemExit(0)
 
 
 def _print_banner(settings: Settings) -> None:
@@ -165,6 +188,7 @@ def _print_banner(settings: Settings) -> None:
 nextjob is starting on {base}
   GraphiQL:  {base}/graphql   (add header  Authorization: Bearer <token>)
   health:    {base}/healthz
+  live map:  {base}/map?token=<dispatcher token below>
 Demo tokens, valid {settings.token_ttl_hours:g} h
 (more: `.venv/bin/nextjob token ROLE SUBJECT`, roles technician csr dispatcher manager integration):
   dispatcher  {issue_token(secret, Role.DISPATCHER, "dispatch_demo", ttl)}

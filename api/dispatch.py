@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
+from collections.abc import Callable
 from dataclasses import asdict
 from datetime import datetime
 from enum import StrEnum
@@ -70,6 +71,8 @@ class DispatchService:
         self._dispatch_lock = asyncio.Lock()
         # Set by the app: tells customers when their tech is on the way.
         self.customer_timing: CustomerTiming | None = None
+        # Set by the app: counts assignment decisions by who decided (metrics).
+        self.on_assignment: Callable[[str], None] = lambda decided_by: None
         self.open_jobs = OpenJobIndex(store, broker, clock, settings.resync_seconds)
 
     async def start(self) -> None:
@@ -257,6 +260,7 @@ class DispatchService:
         tech_id = self._tech_id(actor)
         identifier(job_id, "jobId")
         sold = money(sold_amount, "soldAmount", maximum=MAX_SOLD_AMOUNT)
+        kind = (await self._job(job_id))["kind"]  # for the per-kind results routing learns
         now = self.clock()
         job, tech = await transition(
             self.store,
@@ -281,6 +285,9 @@ class DispatchService:
                     "stats.completed": 1,
                     "stats.sales": 1 if sold > 0 else 0,
                     "stats.sold_total": sold,
+                    f"stats_by_kind.{kind}.completed": 1,
+                    f"stats_by_kind.{kind}.sales": 1 if sold > 0 else 0,
+                    f"stats_by_kind.{kind}.sold_total": sold,
                 },
             ),
         )
@@ -449,6 +456,7 @@ class DispatchService:
             ),
         )
         assert job is not None and tech is not None
+        self.on_assignment(str(reasons.get("decided_by", "unknown")))
         await self._publish_job(job)
         await self._publish_tech(tech)
         return job
@@ -479,6 +487,9 @@ class DispatchService:
     # Public for the services built on this one (voice, customer timing).
     async def job(self, job_id: str) -> Doc:
         return await self._job(job_id)
+
+    async def technician(self, tech_id: str) -> Doc:
+        return await self._technician(tech_id)
 
     async def publish_job(self, job: Doc) -> None:
         await self._publish_job(job)

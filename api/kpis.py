@@ -79,9 +79,16 @@ def duty_hours(events: Iterable[Doc], start: datetime, end: datetime) -> dict[st
 
 
 def compute(
-    jobs: Sequence[Doc], tech_events: Iterable[Doc], start: datetime, end: datetime
+    jobs: Sequence[Doc],
+    tech_events: Iterable[Doc],
+    start: datetime,
+    end: datetime,
+    now: datetime | None = None,
 ) -> Kpis:
-    """KPIs over [start, end): jobs booked or worked in the period and duty events."""
+    """KPIs over [start, end): jobs booked or worked in the period and duty events.
+
+    Work still going on counts up to `now`, never into the future of the period."""
+    until = min(end, now) if now is not None else end
     completed = [j for j in jobs if j.get("completed_at") and start <= j["completed_at"] < end]
     completed_ids = {j["_id"] for j in completed}
     booked = [j for j in jobs if start <= j["booked_at"] < end]
@@ -102,20 +109,20 @@ def compute(
                 on_time += j["window_start"] <= j["arrived_at"] <= j["window_end"]
             if j.get("travel_started_at"):
                 drive[tech] += _clip(j["travel_started_at"], j["arrived_at"], start, end)
-            left = j.get("completed_at") or end
+            left = j.get("completed_at") or until
             on_site[tech] += _clip(j["arrived_at"], left, start, end)
         if j["_id"] in completed_ids:
             done[tech] += 1
             sold[tech] += float(j.get("sold_amount") or 0.0)
 
-    duty = duty_hours(tech_events, start, end)
+    duty = duty_hours(tech_events, start, until)
     tech_ids = sorted(set(duty) | set(on_site) | set(done))
     techs = [
         TechUtilization(
             tech_id=t,
-            on_duty_hours=round(duty.get(t, 0.0), 3),
-            on_site_hours=round(on_site.get(t, 0.0), 3),
-            drive_hours=round(drive.get(t, 0.0), 3),
+            on_duty_hours=duty.get(t, 0.0),
+            on_site_hours=on_site.get(t, 0.0),
+            drive_hours=drive.get(t, 0.0),
             jobs_completed=done.get(t, 0),
             revenue=round(sold.get(t, 0.0), 2),
         )
@@ -145,7 +152,7 @@ def compute(
     )
 
 
-async def load_and_compute(store: Store, start: datetime, end: datetime) -> Kpis:
+async def load_and_compute(store: Store, start: datetime, end: datetime, now: datetime) -> Kpis:
     """Read what the period needs (jobs touched in it, duty events up to its end)."""
     in_period = {"$gte": start, "$lt": end}
     jobs = await store.jobs.find(
@@ -155,4 +162,4 @@ async def load_and_compute(store: Store, start: datetime, end: datetime) -> Kpis
     events = await store.events.find(
         {"entity": "technician", "at": {"$gte": start - timedelta(days=1), "$lt": end}}
     ).to_list(None)
-    return compute(jobs, events, start, end)
+    return compute(jobs, events, start, end, now)

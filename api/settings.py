@@ -58,8 +58,37 @@ class Settings(BaseSettings):
     board_position_interval: float = Field(
         default=1.0, ge=0, description="At most one position update per tech per this (s)."
     )
+    ack_timeout_seconds: float = Field(
+        default=120.0, gt=0, description="Alert when a phone has not acknowledged a job by then."
+    )
+    reassign_unacknowledged: bool = Field(
+        default=False, description="Also hand unacknowledged jobs back (the tech goes on break)."
+    )
     max_candidates: int = Field(
         default=5, ge=1, description="Runner-ups routing tries when an assignment races."
+    )
+    map_tile_url: str = Field(
+        default="https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+        description="Tile URL template for the live map at /map; empty means no tiles.",
+    )
+
+    rate_limit_per_minute: int = Field(
+        default=600, ge=0, description="Requests per minute per user token; 0 turns it off."
+    )
+    rate_limit_burst: int = Field(default=120, ge=1, description="Users' burst allowance.")
+    integration_rate_limit_per_minute: int = Field(
+        default=300, ge=0, description="Requests per minute per API key; 0 turns it off."
+    )
+    integration_rate_limit_burst: int = Field(default=60, ge=1, description="Keys' burst.")
+    introspection: bool = Field(default=True, description="Answer introspection queries.")
+    max_query_cost: int = Field(
+        default=20_000, ge=1, description="Estimated fields resolved (list sizes x depth) cap."
+    )
+    apq_ttl_seconds: int = Field(
+        default=86_400, ge=1, description="How long an automatic persisted query is kept."
+    )
+    tech_trusted_documents_only: bool = Field(
+        default=False, description="Technicians may send only the mobile manifest's documents."
     )
 
     def base_url(self) -> str:

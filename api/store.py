@@ -57,6 +57,12 @@ _INDEXES: list[tuple[str, list[tuple[str, Any]], dict[str, Any]]] = [
         {"name": "entity_version"},
     ),
     ("events", [("at", DESCENDING)], {"name": "event_at"}),
+    # Idempotency keys (`api.idempotency`): the key is the `_id`, so unique; kept 24 h.
+    (
+        "idempotency",
+        [("created_at", ASCENDING)],
+        {"name": "idempotency_ttl", "expireAfterSeconds": 24 * 3600},
+    ),
 ]
 
 

@@ -101,6 +101,60 @@ async def _apply_tech(store: Store, s: AsyncClientSession, move: TechMove, now: 
     )
 
 
+async def move_job(
+    store: Store,
+    s: AsyncClientSession,
+    move: JobMove,
+    *,
+    now: datetime,
+    actor: dict[str, str],
+    event_type: str,
+    data: Doc | None = None,
+) -> Doc:
+    """Apply one job move inside a transaction and log it."""
+    after = await _apply_job(store, s, move, now)
+    await store.append_event(
+        s,
+        at=now,
+        actor=actor,
+        entity="job",
+        entity_id=move.job_id,
+        type_=event_type,
+        before=_before(after, move),
+        after=move.to.value,
+        version=after["version"],
+        data={**(data or {}), "tech_id": after.get("tech_id")},
+    )
+    return after
+
+
+async def move_tech(
+    store: Store,
+    s: AsyncClientSession,
+    move: TechMove,
+    *,
+    now: datetime,
+    actor: dict[str, str],
+    event_type: str,
+    job_id: str | None = None,
+) -> Doc:
+    """Apply one technician move inside a transaction and log it."""
+    after = await _apply_tech(store, s, move, now)
+    await store.append_event(
+        s,
+        at=now,
+        actor=actor,
+        entity="technician",
+        entity_id=move.tech_id,
+        type_=event_type,
+        before=_before(after, move),
+        after=move.to.value,
+        version=after["version"],
+        data={"job_id": job_id} if job_id else {},
+    )
+    return after
+
+
 async def transition(
     store: Store,
     *,
@@ -109,39 +163,27 @@ async def transition(
     event_type: str,
     job: JobMove | None = None,
     tech: TechMove | None = None,
+    other_tech: TechMove | None = None,
     data: Doc | None = None,
 ) -> tuple[Doc | None, Doc | None]:
-    """Move a job, a technician, or both together, atomically; log each move."""
+    """Move a job and up to two technicians together, atomically; log each move.
+
+    Returns the job and the first technician after the move (`other_tech` is for
+    reassignment, where the old tech is freed as the new one becomes busy).
+    """
+    job_id = job.job_id if job else None
 
     async def work(s: AsyncClientSession) -> tuple[Doc | None, Doc | None]:
-        job_after = await _apply_job(store, s, job, now) if job else None
-        tech_after = await _apply_tech(store, s, tech, now) if tech else None
-        if job is not None and job_after is not None:
-            await store.append_event(
-                s,
-                at=now,
-                actor=actor,
-                entity="job",
-                entity_id=job.job_id,
-                type_=event_type,
-                before=_before(job_after, job),
-                after=job.to.value,
-                version=job_after["version"],
-                data={**(data or {}), "tech_id": job_after.get("tech_id")},
+        job_after = tech_after = None
+        if job is not None:
+            job_after = await move_job(
+                store, s, job, now=now, actor=actor, event_type=event_type, data=data
             )
-        if tech is not None and tech_after is not None:
-            await store.append_event(
-                s,
-                at=now,
-                actor=actor,
-                entity="technician",
-                entity_id=tech.tech_id,
-                type_=event_type,
-                before=_before(tech_after, tech),
-                after=tech.to.value,
-                version=tech_after["version"],
-                data={"job_id": job.job_id} if job else {},
+        for i, move in enumerate(m for m in (tech, other_tech) if m is not None):
+            after = await move_tech(
+                store, s, move, now=now, actor=actor, event_type=event_type, job_id=job_id
             )
+            tech_after = after if i == 0 and tech is not None else tech_after
         return job_after, tech_after
 
     return await store.transaction(work)

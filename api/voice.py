@@ -8,43 +8,27 @@ tech's message thread (`messages`). Vents are private to dispatchers and manager
 
 from __future__ import annotations
 
-import secrets
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from pymongo import DESCENDING, ReturnDocument
+from pymongo import ReturnDocument
 
+from api.alerts import AlertBoard, AlertKind, AlertStatus
 from api.auth import Principal
 from api.clock import Clock, utcnow
 from api.dispatch import DispatchService
 from api.domain import ACTIVE_STATUSES, JobStatus, Role, TechStatus
 from api.errors import Conflict, Forbidden, InvalidInput, NotFound
+from api.handback import release
 from api.notify import Notifier
 from api.store import Doc
-from api.transitions import JobMove, TechMove, transition
+from api.transitions import TechMove, transition
 from api.validation import identifier, text
-from realtime import Event, board_channel, tech_channel
-
-
-class AlertKind(StrEnum):
-    VENT = "vent"
-    LATE_CALL = "late_call"
-    RUNNING_LATE = "running_late"
-    DECLINED = "declined"
-
-
-class AlertStatus(StrEnum):
-    OPEN = "open"
-    ACKNOWLEDGED = "acknowledged"
-    RESOLVED = "resolved"
 
 
 class LateCallOutcome(StrEnum):
     KEEP_WITH_OVERTIME = "keep_with_overtime"
     REASSIGN = "reassign"
-
-
-THREAD_LENGTH = 50
 
 
 class VoiceService:
@@ -56,6 +40,7 @@ class VoiceService:
         self.broker = dispatch.broker
         self.notifier = notifier
         self.clock = clock
+        self.board = AlertBoard(self.store, self.broker, clock)
 
     # ---- technician side ------------------------------------------------------------
 
@@ -63,20 +48,20 @@ class VoiceService:
         tech_id = self._tech(actor)
         said = text(body, "text", max_len=2000)
         await self._known_tech(tech_id)
-        alert = await self._raise(tech_id, AlertKind.VENT, said)
-        await self._post(tech_id, actor, "to_dispatch", said, alert["_id"])
+        alert = await self.board.raise_alert(tech_id, AlertKind.VENT, said)
+        await self.board.post(tech_id, actor, "to_dispatch", said, alert["_id"])
         return alert
 
     async def flag_late_call(self, actor: Principal, job_id: str, reason: str) -> Doc:
         tech_id = self._tech(actor)
         why = text(reason, "reason", max_len=500)
         job = await self._own_active_job(tech_id, job_id)
-        existing = await self.store.db["alerts"].find_one(
+        existing = await self.board.alerts_coll.find_one(
             {"kind": AlertKind.LATE_CALL.value, "job_id": job["_id"], "status": {"$ne": "resolved"}}
         )
         if existing is not None:
             raise Conflict("this late call is already flagged; dispatch will answer")
-        return await self._raise(tech_id, AlertKind.LATE_CALL, why, job_id=job["_id"])
+        return await self.board.raise_alert(tech_id, AlertKind.LATE_CALL, why, job_id=job["_id"])
 
     async def report_running_late(
         self, actor: Principal, job_id: str, minutes: int, reason: str
@@ -108,7 +93,7 @@ class VoiceService:
             data={"eta": eta, "reason": why},
         )
         if eta > updated["window_end"]:
-            await self._raise(
+            await self.board.raise_alert(
                 tech_id, AlertKind.RUNNING_LATE, why, job_id=job["_id"], minutes=minutes
             )
             await self.notifier.notify(
@@ -127,10 +112,10 @@ class VoiceService:
         job = await self._own_active_job(tech_id, job_id)
         if job["status"] != JobStatus.ASSIGNED.value:
             raise Conflict("only a job you have not started can be declined; call dispatch")
-        released = await self._unassign(
-            actor, job, event_type="job.declined", reason=why, remember_decline=True
+        released, _ = await release(
+            self.dispatch, actor, job, event_type="job.declined", reason=why, remember_decline=True
         )
-        await self._raise(tech_id, AlertKind.DECLINED, why, job_id=job_id)
+        await self.board.raise_alert(tech_id, AlertKind.DECLINED, why, job_id=job_id)
         await self.dispatch.dispatch_idle()
         return released
 
@@ -172,33 +157,13 @@ class VoiceService:
         said = text(body, "text", max_len=2000)
         await self._known_tech(tech_id)
         if alert_id is not None:
-            await self.acknowledge(actor, alert_id)
-        return await self._post(tech_id, actor, "to_tech", said, alert_id)
-
-    async def acknowledge(self, actor: Principal, alert_id: str) -> Doc:
-        identifier(alert_id, "alertId")
-        now = self.clock()
-        alert: Doc | None = await self.store.db["alerts"].find_one_and_update(
-            {"_id": alert_id, "status": AlertStatus.OPEN.value},
-            {
-                "$set": {
-                    "status": AlertStatus.ACKNOWLEDGED.value,
-                    "acknowledged_by": actor.as_actor(),
-                    "updated_at": now,
-                },
-                "$inc": {"version": 1},
-            },
-            return_document=ReturnDocument.AFTER,
-        )
-        if alert is None:
-            alert = await self._alert(alert_id)  # already acknowledged or resolved: idempotent
-        await self._publish_alert(alert)
-        return alert
+            await self.board.acknowledge(actor, alert_id)
+        return await self.board.post(tech_id, actor, "to_tech", said, alert_id)
 
     async def resolve_late_call(
         self, actor: Principal, alert_id: str, outcome: LateCallOutcome, note: str | None
     ) -> Doc:
-        alert = await self._alert(alert_id)
+        alert = await self.board.get(alert_id)
         if alert["kind"] != AlertKind.LATE_CALL.value:
             raise Conflict("that alert is not a late call")
         if alert["status"] == AlertStatus.RESOLVED.value:
@@ -214,13 +179,18 @@ class VoiceService:
             )
             message = f"Keep it: overtime approved until {until:%H:%M} UTC."
         else:
-            await self._unassign(
-                actor, job, event_type="job.reassigned", reason="late call", remember_decline=True
+            await release(
+                self.dispatch,
+                actor,
+                job,
+                event_type="job.released",
+                reason="late call",
+                remember_decline=True,
             )
             message = "Dispatch is reassigning this call; you are free."
         if note:
             message += " " + text(note, "note", max_len=500)
-        resolved: Doc | None = await self.store.db["alerts"].find_one_and_update(
+        resolved: Doc | None = await self.board.alerts_coll.find_one_and_update(
             {"_id": alert_id, "status": {"$ne": AlertStatus.RESOLVED.value}},
             {
                 "$set": {
@@ -235,34 +205,16 @@ class VoiceService:
         )
         if resolved is None:
             raise Conflict("this late call was resolved meanwhile")
-        await self._post(tech_id, actor, "to_tech", message, alert_id)
-        await self._publish_alert(resolved)
+        await self.board.post(tech_id, actor, "to_tech", message, alert_id)
+        await self.board.publish(resolved)
         if outcome is LateCallOutcome.REASSIGN:
             await self.dispatch.dispatch_idle()
         return resolved
 
-    # ---- reads ---------------------------------------------------------------------------
-
-    async def alerts(self, statuses: tuple[AlertStatus, ...], limit: int = 100) -> list[Doc]:
-        query: Doc = {"status": {"$in": [s.value for s in statuses]}} if statuses else {}
-        cursor = self.store.db["alerts"].find(query).sort("created_at", DESCENDING)
-        return await cursor.limit(max(1, min(limit, 500))).to_list(None)
-
-    async def thread(self, tech_id: str, limit: int = THREAD_LENGTH) -> list[Doc]:
-        """A tech's conversation with dispatch, oldest first."""
-        cursor = self.store.db["messages"].find({"tech_id": tech_id}).sort("seq", DESCENDING)
-        docs = await cursor.limit(limit).to_list(None)
-        return list(reversed(docs))
-
-    async def alert(self, alert_id: str) -> Doc | None:
-        doc: Doc | None = await self.store.db["alerts"].find_one({"_id": alert_id})
-        return doc
-
-    async def declines_today(self, tech_id: str) -> int:
-        tech = await self._known_tech(tech_id)
-        return len(tech.get("declined_today", []))
-
     # ---- helpers -------------------------------------------------------------------------
+
+    def technician_of(self, actor: Principal) -> str:
+        return self._tech(actor)
 
     def _tech(self, actor: Principal) -> str:
         if actor.role is not Role.TECHNICIAN:
@@ -284,69 +236,6 @@ class VoiceService:
             raise Conflict(f"job {job_id} is {job['status']}, not your current job")
         return job
 
-    async def _alert(self, alert_id: str) -> Doc:
-        identifier(alert_id, "alertId")
-        doc: Doc | None = await self.store.db["alerts"].find_one({"_id": alert_id})
-        if doc is None:
-            raise NotFound(f"alert {alert_id} not found")
-        return doc
-
-    async def _raise(
-        self,
-        tech_id: str,
-        kind: AlertKind,
-        body: str,
-        *,
-        job_id: str | None = None,
-        minutes: int | None = None,
-    ) -> Doc:
-        now = self.clock()
-        alert: Doc = {
-            "_id": "alr_" + secrets.token_hex(8),
-            "kind": kind.value,
-            "tech_id": tech_id,
-            "job_id": job_id,
-            "text": body,
-            "minutes": minutes,
-            "status": AlertStatus.OPEN.value,
-            "created_at": now,
-            "updated_at": now,
-            "version": 1,
-        }
-        await self.store.db["alerts"].insert_one(alert)
-        await self._publish_alert(alert)
-        return alert
-
-    async def _post(
-        self, tech_id: str, actor: Principal, direction: str, body: str, alert_id: str | None
-    ) -> Doc:
-        # `seq` orders a thread even when two messages share a millisecond.
-        counter: Doc | None = await self.store.technicians.find_one_and_update(
-            {"_id": tech_id}, {"$inc": {"message_seq": 1}}, return_document=ReturnDocument.AFTER
-        )
-        if counter is None:
-            raise NotFound(f"technician {tech_id} not found")
-        message: Doc = {
-            "_id": "msg_" + secrets.token_hex(8),
-            "tech_id": tech_id,
-            "seq": counter["message_seq"],
-            "direction": direction,
-            "from": actor.as_actor(),
-            "text": body,
-            "alert_id": alert_id,
-            "at": self.clock(),
-        }
-        await self.store.db["messages"].insert_one(message)
-        await self.broker.publish(
-            tech_channel(tech_id), Event(kind="message", id=message["_id"], version=message["seq"])
-        )
-        return message
-
-    async def _publish_alert(self, alert: Doc) -> None:
-        await self.broker.publish(
-            board_channel(), Event(kind="alert", id=alert["_id"], version=alert["version"])
-        )
-
     async def _tech_move(
         self, actor: Principal, from_: TechStatus, to: TechStatus, event: str
     ) -> Doc:
@@ -361,50 +250,3 @@ class VoiceService:
         assert tech is not None
         await self.dispatch.publish_tech(tech)
         return tech
-
-    async def _unassign(
-        self, actor: Principal, job: Doc, *, event_type: str, reason: str, remember_decline: bool
-    ) -> Doc:
-        """Job back to the pool and its tech free, in one transaction (with the decline
-        remembered for today, so routing never offers it to this tech again)."""
-        tech_id = job["active_tech_id"]
-        set_tech: Doc = {}
-        if remember_decline:
-            tech_doc = await self._known_tech(tech_id)
-            today = self.clock().date().isoformat()
-            declined = (
-                tech_doc.get("declined_today", []) if tech_doc.get("declined_day") == today else []
-            )
-            set_tech = {"declined_today": [*declined, job["_id"]], "declined_day": today}
-        released, tech = await transition(
-            self.store,
-            now=self.clock(),
-            actor=actor.as_actor(),
-            event_type=event_type,
-            data={"reason": reason},
-            job=JobMove(
-                job["_id"],
-                (JobStatus(job["status"]),),
-                JobStatus.BOOKED,
-                unset=(
-                    "active_tech_id",
-                    "tech_id",
-                    "assigned_at",
-                    "travel_started_at",
-                    "assignment",
-                    "eta",
-                ),
-            ),
-            tech=TechMove(
-                tech_id,
-                (TechStatus.BUSY,),
-                TechStatus.AVAILABLE,
-                set_=set_tech,
-                unset=("current_job_id",),
-                inc={"declines_total": 1} if remember_decline else {},
-            ),
-        )
-        assert released is not None and tech is not None
-        await self.dispatch.publish_job({**released, "tech_id": tech_id})
-        await self.dispatch.publish_tech(tech)
-        return released

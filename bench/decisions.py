@@ -1,12 +1,10 @@
 """Decision latency and batch assignment against the targets of issue 3.
 
-- `dispatch_tech` p50/p95/p99 (candidates from the in-memory index, routing, and the
-  atomic assignment transaction) with 1k / 10k / 100k open jobs in the Austin metro,
-  plus its parts measured alone, so the database's share is visible;
+- `dispatch_tech` p50/p95/p99 (in-memory candidates, routing, assignment transaction)
+  with 1k / 10k / 100k open jobs in Austin, and each part alone (the database's share);
 - batch assignment (score matrix + Hungarian) for 50x500 and 200x5000, no database;
 - `dispatch_idle` for 50 free techs over 10k open jobs, with the database.
-
-SecantusDB is started in a temporary folder unless MONGODB_URI is set.
+SecantusDB runs in a temp folder unless MONGODB_URI is set; figures: decisions.json/.md.
 """
 
 from __future__ import annotations
@@ -29,6 +27,7 @@ from api.embedded import free_port, running
 from api.profiles import CompanyPrior, geo_point, open_job, tech_profile
 from api.settings import Settings
 from api.store import Doc, Store
+from bench._decisions_report import markdown
 from realtime import MemoryBroker
 from routing import assign_batch, score_matrix
 
@@ -246,4 +245,5 @@ async def run(results_dir: Path) -> dict[str, Any]:
             figures["database"] = "SecantusDB (embedded)"
             with running(Path(tmp), free_port()) as db:
                 figures["decisions"] = [await _one_size(db.uri, n, rng) for n in sizes]
+    (results_dir / "decisions.md").write_text(markdown(figures))
     return figures

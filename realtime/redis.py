@@ -13,7 +13,9 @@ every loss surfaces in the reader, which reconnects and wakes the listeners.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
+import time
 from collections import defaultdict
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager, suppress
@@ -24,7 +26,7 @@ from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff, NoBackoff
 from redis.exceptions import RedisError
 
-from realtime.broker import Event, Subscription, decode, encode, resync_event
+from realtime.broker import Event, Subscription, decode, resync_event
 
 log = logging.getLogger(__name__)
 
@@ -33,8 +35,15 @@ _LOST = (RedisError, OSError)
 
 
 class RedisBroker:
-    def __init__(self, url: str, reconnect_delay: float = 0.5) -> None:
+    def __init__(
+        self,
+        url: str,
+        reconnect_delay: float = 0.5,
+        delivery_lag: Callable[[float], None] | None = None,
+    ) -> None:
         self._url = url
+        # Told, per event received from Redis, the seconds since it was published.
+        self._delivery_lag = delivery_lag
         self._reconnect_delay = reconnect_delay
         self._client: aioredis.Redis | None = None
         self._listen_client: aioredis.Redis | None = None
@@ -75,7 +84,7 @@ class RedisBroker:
         if self._client is None:
             raise RuntimeError("RedisBroker.publish before connect()")
         try:
-            await self._client.publish(channel, encode(event))
+            await self._client.publish(channel, _stamped(event))
         except _LOST as exc:
             # Truth is in MongoDB: listeners here still hear it, others heal on resync.
             log.warning("redis publish failed, delivering locally only: %s", exc)
@@ -152,6 +161,16 @@ class RedisBroker:
             event = decode(message["data"])
             if event is not None:
                 self._deliver(channel, event)
+                if self._delivery_lag is not None:
+                    self._observe_lag(message["data"])
+
+    def _observe_lag(self, raw: str | bytes) -> None:
+        if self._delivery_lag is None:
+            return
+        with suppress(ValueError, TypeError, AttributeError):
+            sent = json.loads(raw).get("sent")
+            if isinstance(sent, float):
+                self._delivery_lag(max(0.0, time.time() - sent))
 
     async def _reconnect(self, pubsub: PubSub) -> None:
         while True:
@@ -166,6 +185,11 @@ class RedisBroker:
             log.info("redis broker reconnected (%d channels)", len(self._listeners))
             self._wake_everyone()
             return
+
+
+def _stamped(event: Event) -> str:
+    """The wire event plus its publish time (readers that do not know `sent` ignore it)."""
+    return json.dumps({**event, "sent": time.time()}, separators=(",", ":"))
 
 
 async def _close(pubsub: PubSub) -> None:

@@ -17,7 +17,15 @@ from routing.job_table import KIND_CODE, PRIORITY_CODE, JobTable
 from routing.model import OpenJob
 from routing.travel import unit_vectors
 
-_FLOAT_COLUMNS = ("lats", "lons", "values", "durations", "window_end_s", "booked_at_s")
+_FLOAT_COLUMNS = (
+    "lats",
+    "lons",
+    "values",
+    "durations",
+    "window_start_s",
+    "window_end_s",
+    "booked_at_s",
+)
 Columns = dict[str, npt.NDArray[Any]]
 
 
@@ -91,6 +99,7 @@ class JobPool:
         c["lats"][i], c["lons"][i] = job.location.lat, job.location.lon
         c["xyz"][i] = unit_vectors(c["lats"][i : i + 1], c["lons"][i : i + 1])[0]
         c["values"][i], c["durations"][i] = job.value, job.duration_min
+        c["window_start_s"][i] = job.window_start.timestamp()
         c["window_end_s"][i] = job.window_end.timestamp()
         c["booked_at_s"][i] = job.booked_at.timestamp()
         c["urgency_list"][i] = job.urgency_list
@@ -134,6 +143,7 @@ class JobPool:
             xyz=c["xyz"][:n],
             values=c["values"][:n],
             durations=c["durations"][:n],
+            window_start_s=c["window_start_s"][:n],
             window_end_s=c["window_end_s"][:n],
             booked_at_s=c["booked_at_s"][:n],
             urgency_list=c["urgency_list"][:n],

@@ -38,7 +38,7 @@ def _ints(values: Sequence[int]) -> IntArray:
 class JobTable:
     """The jobs plus one numpy array per attribute, aligned by index.
 
-    Times are POSIX seconds so lateness and deadlines are plain array arithmetic.
+    Times are POSIX seconds so waiting, lateness and deadlines are plain array arithmetic.
     `required[i, skill_column[s]]` is True when job i needs skill s, so the skills
     check is one vectorised test. `position` maps a job id to its index.
     """
@@ -50,6 +50,7 @@ class JobTable:
     xyz: FloatArray  # (n, 3) unit vectors of the locations, for fast great-circle distances
     values: FloatArray
     durations: FloatArray
+    window_start_s: FloatArray
     window_end_s: FloatArray
     booked_at_s: FloatArray
     urgency_list: BoolArray
@@ -83,6 +84,7 @@ class JobTable:
             xyz=unit_vectors(lats, lons).reshape(len(jobs), 3),
             values=_floats([job.value for job in jobs]),
             durations=_floats([job.duration_min for job in jobs]),
+            window_start_s=_floats([job.window_start.timestamp() for job in jobs]),
             window_end_s=_floats([job.window_end.timestamp() for job in jobs]),
             booked_at_s=_floats([job.booked_at.timestamp() for job in jobs]),
             urgency_list=np.array([job.urgency_list for job in jobs], dtype=np.bool_),

@@ -6,7 +6,8 @@ comparing naive and aware datetimes fails at run time deep inside scoring.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 
 JOB_KINDS: frozenset[str] = frozenset(
@@ -47,14 +48,30 @@ class TechProfile:
     close_rate: float = 0.5  # P(sale), already shrunk (see performance.py)
     ticket_factor: float = 1.0  # average ticket relative to the company average
     declined_job_ids: frozenset[str] = frozenset()  # never offer these again
+    # P(sale | this tech, job kind), already shrunk; kinds not listed use close_rate.
+    kind_close_rates: Mapping[str, float] = field(default_factory=dict, hash=False)
+    # The company's P(sale), which this tech's is compared with so that better closers
+    # lean toward the richer jobs and weaker ones toward the quick ones; None = no bias.
+    peer_close_rate: float | None = None
 
     def __post_init__(self) -> None:
         require_aware("shift_end", self.shift_end)
         require_aware("overtime_until", self.overtime_until)
         if not 0.0 <= self.close_rate <= 1.0:
             raise ValueError(f"close_rate must be in [0, 1], got {self.close_rate}")
+        if self.peer_close_rate is not None and not 0.0 < self.peer_close_rate <= 1.0:
+            raise ValueError(f"peer_close_rate must be in (0, 1], got {self.peer_close_rate}")
+        for kind, rate in self.kind_close_rates.items():
+            if kind not in JOB_KINDS:
+                raise ValueError(f"unknown job kind {kind!r} in kind_close_rates")
+            if not 0.0 <= rate <= 1.0:
+                raise ValueError(f"close rate for {kind} must be in [0, 1], got {rate}")
         if self.ticket_factor < 0.0:
             raise ValueError(f"ticket_factor must be >= 0, got {self.ticket_factor}")
+
+    def close_rate_for(self, kind: str) -> float:
+        """P(sale) on a job of `kind`: the per-kind estimate if known, else the overall."""
+        return self.kind_close_rates.get(kind, self.close_rate)
 
     def work_deadline(self) -> datetime | None:
         """Latest moment a job may finish: shift end, extended by overtime if later."""
@@ -105,7 +122,8 @@ class ScoreBreakdown:
 
     `adjustments` maps a name to a *multiplier* applied to `revenue_per_hour`
     (every entry is multiplicative; 1.0 means no effect). Keys: priority, kind,
-    urgency_list, waiting, lateness. `score` is revenue_per_hour times their product.
+    urgency_list, waiting, lateness, drive. `score` is revenue_per_hour times their
+    product. `close_rate` is the tech's P(sale) for this job's kind.
     """
 
     value: float
@@ -114,9 +132,10 @@ class ScoreBreakdown:
     expected_sale: float  # value * close_rate * ticket_factor
     travel_min: float
     duration_min: float
-    revenue_per_hour: float  # expected_sale / ((travel + duration) / 60)
+    revenue_per_hour: float  # expected_sale / ((travel + wait + duration) / 60)
     adjustments: dict[str, float]
     score: float
+    wait_min: float = 0.0  # idle minutes between arriving and the window's start
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,8 +26,9 @@ def rank_jobs(
 ) -> list[tuple[OpenJob, ScoreBreakdown]]:
     """Feasible jobs for `tech` with their score breakdowns, best first.
 
-    Infeasible jobs (missing skills, declined, cannot finish before the shift/overtime
-    deadline) are omitted. Equal scores are ordered by job id so results are deterministic.
+    Infeasible jobs (missing skills, declined, cannot start in the window's tolerance or
+    finish before the shift/overtime deadline; see feasibility.py) are omitted. Equal
+    scores are ordered by job id so results are deterministic.
     `jobs` may be a prebuilt `JobTable` (e.g. from a `JobPool`); with `limit`, only the
     best `limit` are returned and explained, which keeps a 100,000-job table cheap.
     """

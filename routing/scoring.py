@@ -1,69 +1,27 @@
 """Vectorised job scoring: expected revenue per hour, times documented multipliers.
 
-score = revenue_per_hour * priority * kind * urgency_list * waiting * lateness, where
-revenue_per_hour = value * close_rate * ticket_factor / ((travel + duration) / 60).
+score = revenue_per_hour * priority * kind * urgency_list * waiting * lateness * drive
+* match,
+where revenue_per_hour = value * P(sale | tech, kind) * ticket_factor divided by the
+hours the job takes the tech: travel, waiting for the window to open, and on site.
 Infeasible jobs (see feasibility.py) score -inf.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from types import MappingProxyType
 
 import numpy as np
 
-from routing.feasibility import feasible_mask
+from routing.feasibility import feasible_mask, wait_minutes
 from routing.job_table import KIND_ORDER, PRIORITY_ORDER, BoolArray, FloatArray, JobTable
-from routing.model import PRIORITIES, Decision, OpenJob, ScoreBreakdown, TechProfile, require_aware
+from routing.model import Decision, OpenJob, ScoreBreakdown, TechProfile, require_aware
 from routing.travel import GeodesicTravel, TravelModel
+from routing.weights import Weights
 
-
-def _default_priority() -> Mapping[str, float]:
-    return MappingProxyType({"emergency": 3.0, "high": 1.5, "normal": 1.0, "low": 0.8})
-
-
-def _default_kind() -> Mapping[str, float]:
-    # A customer with no heat/AC or no water is worse off than one waiting for a tune-up.
-    return MappingProxyType({"broken_equipment": 1.3})
-
-
-@dataclass(frozen=True)
-class Weights:
-    """Tunable multipliers applied to revenue per hour. Every adjustment is multiplicative.
-
-    - priority: multiplier per job priority (must cover every priority).
-    - kind: multiplier per job kind; kinds not listed get 1.0.
-    - urgency_list: multiplier for jobs the office flagged on the urgency list.
-    - waiting_per_hour / waiting_max: ageing, 1 + waiting_per_hour * hours since booked_at,
-      capped at waiting_max, so old cheap jobs eventually beat fresh valuable ones.
-    - lateness_per_hour: 1 / (1 + lateness_per_hour * hours the arrival is past window_end);
-      a soft penalty, late jobs are still offered.
-    - min_job_minutes: floor on travel + duration so a zero-minute job cannot divide by zero.
-    """
-
-    priority: Mapping[str, float] = field(default_factory=_default_priority)
-    kind: Mapping[str, float] = field(default_factory=_default_kind)
-    urgency_list: float = 1.25
-    waiting_per_hour: float = 0.05
-    waiting_max: float = 2.0
-    lateness_per_hour: float = 1.0
-    min_job_minutes: float = 1.0
-
-    def __post_init__(self) -> None:
-        missing = PRIORITIES - set(self.priority)
-        if missing:
-            raise ValueError(f"priority weights missing for {sorted(missing)}")
-        multipliers = [*self.priority.values(), *self.kind.values(), self.urgency_list]
-        if any(not m > 0.0 for m in multipliers):
-            raise ValueError("priority, kind and urgency_list multipliers must be > 0")
-        if self.waiting_per_hour < 0.0 or self.waiting_max < 1.0:
-            raise ValueError("waiting_per_hour must be >= 0 and waiting_max >= 1")
-        if self.lateness_per_hour < 0.0:
-            raise ValueError("lateness_per_hour must be >= 0")
-        if not self.min_job_minutes > 0.0:
-            raise ValueError("min_job_minutes must be > 0")
+__all__ = ["Evaluation", "JobScorer", "Weights"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +31,9 @@ class Evaluation:
     tech: TechProfile
     table: JobTable
     travel_min: FloatArray
+    wait_min: FloatArray
     feasible: BoolArray
+    close_rate: FloatArray
     expected_sale: FloatArray
     revenue_per_hour: FloatArray
     adjustments: dict[str, FloatArray]
@@ -104,7 +64,7 @@ class Evaluation:
         """The full explanation of job `i`'s score."""
         return ScoreBreakdown(
             value=float(self.table.values[i]),
-            close_rate=self.tech.close_rate,
+            close_rate=float(self.close_rate[i]),
             ticket_factor=self.tech.ticket_factor,
             expected_sale=float(self.expected_sale[i]),
             travel_min=float(self.travel_min[i]),
@@ -112,6 +72,7 @@ class Evaluation:
             revenue_per_hour=float(self.revenue_per_hour[i]),
             adjustments={name: float(arr[i]) for name, arr in self.adjustments.items()},
             score=float(self.score[i]),
+            wait_min=float(self.wait_min[i]),
         )
 
     def decision(self, chosen: int, runner_up: int | None) -> Decision:
@@ -138,6 +99,8 @@ class JobScorer:
         self.now = now
         self.weights = weights
         self._now_s = now.timestamp()
+        values = self.table.values
+        self._median_value = max(float(np.median(values)), 1.0) if len(values) else 1.0
         priority = np.array([weights.priority[p] for p in PRIORITY_ORDER], dtype=np.float64)
         kind = np.array([weights.kind.get(k, 1.0) for k in KIND_ORDER], dtype=np.float64)
         self._static: dict[str, FloatArray] = {
@@ -150,8 +113,21 @@ class JobScorer:
     def _waiting(self) -> FloatArray:
         # Jobs booked "in the future" (clock skew) get no ageing rather than a penalty.
         hours = np.maximum(self._now_s - self.table.booked_at_s, 0.0) / 3600.0
-        ageing = 1.0 + self.weights.waiting_per_hour * hours
+        overdue = np.maximum(self._now_s - self.table.window_end_s, 0.0) / 3600.0
+        w = self.weights
+        ageing = 1.0 + w.waiting_per_hour * hours + w.overdue_per_hour * overdue
         return np.asarray(np.minimum(ageing, self.weights.waiting_max), dtype=np.float64)
+
+    def _match(self, tech: TechProfile) -> FloatArray:
+        # Comparative advantage: with one free tech at a time, the rate alone scales all
+        # of a tech's scores alike, so a strong closer would take the quick cheap job as
+        # readily as a weak one; leaning on value by relative skill sorts the work.
+        relative = 1.0
+        if tech.peer_close_rate is not None:
+            relative = tech.close_rate * tech.ticket_factor / tech.peer_close_rate
+        lean = self.weights.match_lean * (relative - 1.0)
+        ratio = np.maximum(self.table.values, 1.0) / self._median_value
+        return np.asarray(ratio**lean, dtype=np.float64)
 
     def evaluate(self, tech: TechProfile, travel: TravelModel) -> Evaluation:
         """Score every job for `tech`."""
@@ -162,13 +138,24 @@ class JobScorer:
             travel_min = np.asarray(
                 travel.minutes_many(tech.location, table.lats, table.lons), dtype=np.float64
             )
-        feasible = feasible_mask(tech, table, self.now, travel_min)
-        expected_sale = table.values * (tech.close_rate * tech.ticket_factor)
-        hours = np.maximum(travel_min + table.durations, self.weights.min_job_minutes) / 60.0
-        revenue_per_hour = expected_sale / hours
-        late_h = np.maximum(self._now_s + travel_min * 60.0 - table.window_end_s, 0.0) / 3600.0
+        w = self.weights
+        feasible = feasible_mask(
+            tech, table, self.now, travel_min, late_tolerance_min=w.late_tolerance_min
+        )
+        rates = np.array([tech.close_rate_for(k) for k in KIND_ORDER], dtype=np.float64)
+        close_rate = rates[table.kind_code]
+        expected_sale = table.values * close_rate * tech.ticket_factor
+        wait_min = wait_minutes(table, self.now, travel_min)
+        busy_min = np.maximum(travel_min + wait_min + table.durations, w.min_job_minutes)
+        revenue_per_hour = expected_sale / (busy_min / 60.0)
+        # Only the lateness this drive adds: a job overdue already is late for anyone.
+        late_s = np.maximum(self._now_s + travel_min * 60.0 - table.window_end_s, 0.0)
+        late_h = (late_s - np.maximum(self._now_s - table.window_end_s, 0.0)) / 3600.0
         adjustments = dict(self._static)
-        adjustments["lateness"] = 1.0 / (1.0 + self.weights.lateness_per_hour * late_h)
+        adjustments["lateness"] = 1.0 / (1.0 + w.lateness_per_hour * late_h)
+        surcharge = w.drive_penalty * travel_min / adjustments["waiting"]
+        adjustments["drive"] = busy_min / (busy_min + surcharge)
+        adjustments["match"] = self._match(tech)
         raw = revenue_per_hour.copy()
         for multiplier in adjustments.values():
             raw *= multiplier
@@ -177,7 +164,9 @@ class JobScorer:
             tech=tech,
             table=table,
             travel_min=travel_min,
+            wait_min=wait_min,
             feasible=feasible,
+            close_rate=close_rate,
             expected_sale=expected_sale,
             revenue_per_hour=revenue_per_hour,
             adjustments=adjustments,

@@ -14,16 +14,21 @@ from strawberry.extensions import (
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
+from schema.apikeys import ApiKeyMutation, ApiKeyQuery
 from schema.board import BoardQuery, BoardSubscription
 from schema.context import Context
+from schema.dispatcher import DispatcherMutation, DispatcherQuery
 from schema.errors import ErrorCodes, classify
+from schema.limits import QueryLimits
 from schema.mutations import Mutation
 from schema.queries import Query
 from schema.subscriptions import Subscription
 from schema.voice import VoiceMutation, VoiceQuery, VoiceSubscription
 
-RootQuery = merge_types("Query", (Query, VoiceQuery, BoardQuery))
-RootMutation = merge_types("Mutation", (Mutation, VoiceMutation))
+RootQuery = merge_types("Query", (Query, VoiceQuery, BoardQuery, DispatcherQuery, ApiKeyQuery))
+RootMutation = merge_types(
+    "Mutation", (Mutation, VoiceMutation, DispatcherMutation, ApiKeyMutation)
+)
 RootSubscription = merge_types("Subscription", (Subscription, VoiceSubscription, BoardSubscription))
 
 
@@ -51,6 +56,8 @@ def build_schema() -> strawberry.Schema:
             lambda: QueryDepthLimiter(max_depth=8),
             lambda: MaxAliasesLimiter(max_alias_count=30),
             lambda: MaxTokensLimiter(max_token_count=2000),
+            # Last: it costs only documents ValidationCache has found valid.
+            QueryLimits,
         ],
     )
 

@@ -93,7 +93,8 @@ class BoardQuery:
             raise InvalidInput("from and to need a time zone offset", "from")
         if not from_ < to <= from_ + timedelta(days=92):
             raise InvalidInput("the period must be positive and at most 92 days", "to")
-        k = await kpi.load_and_compute(info.context.service.store, from_, to)
+        service = info.context.service
+        k = await kpi.load_and_compute(service.store, from_, to, service.clock())
         return Kpis(
             start=k.start,
             end=k.end,
@@ -154,7 +155,7 @@ class BoardSubscription:
                         if update is not None:
                             yield update
                     elif event["kind"] == "alert":
-                        doc = await ctx.voice.alert(event["id"])
+                        doc = await ctx.voice.board.find(event["id"])
                         if doc is not None and doc["version"] > sent_versions.get(doc["_id"], 0):
                             sent_versions[doc["_id"]] = doc["version"]
                             yield BoardUpdate(kind=BoardUpdateKind.ALERT, alert=Alert.from_doc(doc))

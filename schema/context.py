@@ -11,10 +11,13 @@ from starlette.websockets import WebSocket
 from strawberry.dataloader import DataLoader
 from strawberry.types import Info as StrawberryInfo
 
+from api.acknowledgements import Acknowledgements
 from api.auth import Principal
 from api.customer_timing import CustomerTiming
 from api.dispatch import DispatchService
+from api.dispatcher_actions import DispatcherActions
 from api.errors import Unauthenticated
+from api.maintenance_bump import MaintenanceBump
 from api.reads import Reader
 from api.settings import Settings
 from api.store import Doc
@@ -29,6 +32,9 @@ class Context:
     broker: Broker
     settings: Settings
     voice: VoiceService
+    actions: DispatcherActions
+    bump: MaintenanceBump
+    acks: Acknowledgements
     timing: CustomerTiming
     request: Request | WebSocket | None = None
     response: Any = None

@@ -1,4 +1,9 @@
-"""Who may call what, declared on the fields (read the matrix off the schema)."""
+"""Who may call what, declared on the fields (read the matrix off the schema).
+
+Each class names the user roles it admits and, for integrations (API keys), the scope
+a key needs: `None` keeps integrations out. `tests/test_authorization_matrix.py`
+checks every root field against its table.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +15,13 @@ from strawberry.permission import BasePermission, PermissionExtension
 from api.domain import Role
 from schema.context import Info
 
+_USERS = frozenset({Role.CSR, Role.DISPATCHER, Role.MANAGER})
+ANY_SCOPE = "*"  # integrations need no particular scope
+
 
 class _RoleIn(BasePermission):
     roles: ClassVar[frozenset[Role]] = frozenset()
+    scope: ClassVar[str | None] = None  # what an integration's key needs
 
     def __init__(self) -> None:
         self.error_extensions = {"code": "FORBIDDEN"}
@@ -20,12 +29,40 @@ class _RoleIn(BasePermission):
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
         # HTTP requests and sockets without a valid token never reach a resolver.
         principal = info.context.principal
-        return principal is not None and principal.role in self.roles
+        if principal is None:
+            return False
+        if principal.role is Role.INTEGRATION:
+            return self.scope == ANY_SCOPE or self.scope in principal.scopes
+        return principal.role in self.roles
 
 
 class Authenticated(_RoleIn):
     message = "authentication required"
     roles = frozenset(Role)
+    scope = ANY_SCOPE
+
+
+class JobViewer(_RoleIn):
+    message = "reading a job needs a staff role, the job's technician, or scope jobs:read"
+    roles = frozenset({Role.TECHNICIAN, *_USERS})
+    scope = "jobs:read"
+
+
+class JobsReader(_RoleIn):
+    message = "listing jobs needs a staff role or scope jobs:read"
+    roles = _USERS
+    scope = "jobs:read"
+
+
+class TechniciansReader(_RoleIn):
+    message = "reading technicians needs a staff role or scope technicians:read"
+    roles = _USERS
+    scope = "technicians:read"
+
+
+class Manager(_RoleIn):
+    message = "only managers may do this"
+    roles = frozenset({Role.MANAGER})
 
 
 class Technician(_RoleIn):
@@ -34,13 +71,15 @@ class Technician(_RoleIn):
 
 
 class Booker(_RoleIn):
-    message = "only CSRs, dispatchers, managers and integrations may book jobs"
-    roles = frozenset({Role.CSR, Role.DISPATCHER, Role.MANAGER, Role.INTEGRATION})
+    message = "booking needs a CSR, dispatcher or manager role, or scope jobs:write"
+    roles = _USERS
+    scope = "jobs:write"
 
 
 class BoardReader(_RoleIn):
-    message = "technicians cannot list jobs or technicians"
-    roles = frozenset({Role.CSR, Role.DISPATCHER, Role.MANAGER, Role.INTEGRATION})
+    message = "KPIs need a staff role or scope kpis:read"
+    roles = _USERS
+    scope = "kpis:read"
 
 
 class Dispatcher(_RoleIn):

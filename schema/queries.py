@@ -2,16 +2,35 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
+from api import paging
 from api.domain import Role as RoleEnum
 from api.reads import MAX_PAGE, JobQuery
 from api.validation import identifier
 from schema.context import Info
 from schema.enums import TechStatus
 from schema.inputs import JobFilter
-from schema.permissions import Authenticated, BoardReader, allow
+from schema.pagination import (
+    JobConnection,
+    JobSort,
+    NearInput,
+    SortDirection,
+    TechnicianConnection,
+    TechnicianFilter,
+    TechnicianSort,
+    job_match,
+    technician_match,
+)
+from schema.permissions import Authenticated, JobsReader, JobViewer, TechniciansReader, allow
 from schema.types import Job, Me, Technician
+
+_FIRST = "Page forward: at most this many (0-500, default 50)."
+_AFTER = "Page forward: rows after this cursor."
+_LAST = "Page backward: at most this many (0-500)."
+_BEFORE = "Page backward: rows before this cursor."
 
 
 @strawberry.type
@@ -26,18 +45,77 @@ class Query:
 
     @strawberry.field(
         description="One job. A technician can read only jobs assigned to them.",
-        extensions=allow(Authenticated),
+        extensions=allow(JobViewer),
     )
-    async def job(self, info: Info, id: strawberry.ID) -> Job:
+    async def job(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="Job id.")],
+    ) -> Job:
         doc = await info.context.reader.job_for(info.context.viewer(), str(id))
         return Job.from_doc(doc)
 
     @strawberry.field(
+        description="Jobs, filtered, sorted and paged by cursor; stable while jobs are booked.",
+        extensions=allow(JobsReader),
+    )
+    async def jobs_connection(
+        self,
+        info: Info,
+        filter: Annotated[JobFilter | None, strawberry.argument(description="Conditions.")] = None,
+        near: Annotated[NearInput | None, strawberry.argument(description="Area.")] = None,
+        sort: Annotated[JobSort | None, strawberry.argument(description="Order.")] = None,
+        first: Annotated[int | None, strawberry.argument(description=_FIRST)] = None,
+        after: Annotated[str | None, strawberry.argument(description=_AFTER)] = None,
+        last: Annotated[int | None, strawberry.argument(description=_LAST)] = None,
+        before: Annotated[str | None, strawberry.argument(description=_BEFORE)] = None,
+    ) -> JobConnection:
+        s = sort or JobSort()
+        page = await paging.fetch_page(
+            info.context.reader.store.jobs,
+            job_match(filter, near),
+            s.field.value,
+            s.direction is SortDirection.DESC,
+            paging.PageRequest(first, after, last, before),
+        )
+        return JobConnection.of(page)
+
+    @strawberry.field(
+        description="Technicians, filtered, sorted and paged by cursor.",
+        extensions=allow(TechniciansReader),
+    )
+    async def technicians_connection(
+        self,
+        info: Info,
+        filter: Annotated[
+            TechnicianFilter | None, strawberry.argument(description="Conditions.")
+        ] = None,
+        sort: Annotated[TechnicianSort | None, strawberry.argument(description="Order.")] = None,
+        first: Annotated[int | None, strawberry.argument(description=_FIRST)] = None,
+        after: Annotated[str | None, strawberry.argument(description=_AFTER)] = None,
+        last: Annotated[int | None, strawberry.argument(description=_LAST)] = None,
+        before: Annotated[str | None, strawberry.argument(description=_BEFORE)] = None,
+    ) -> TechnicianConnection:
+        s = sort or TechnicianSort()
+        page = await paging.fetch_page(
+            info.context.reader.store.technicians,
+            technician_match(filter),
+            s.field.value,
+            s.direction is SortDirection.DESC,
+            paging.PageRequest(first, after, last, before),
+        )
+        return TechnicianConnection.of(page)
+
+    @strawberry.field(
         description=f"Jobs matching a filter, oldest booking first (at most {MAX_PAGE}).",
-        extensions=allow(BoardReader),
+        extensions=allow(JobsReader),
+        deprecation_reason="Use jobsConnection: cursor pages, sorting and an area filter.",
     )
     async def jobs(
-        self, info: Info, filter: JobFilter | None = None, first: int = 100
+        self,
+        info: Info,
+        filter: Annotated[JobFilter | None, strawberry.argument(description="Conditions.")] = None,
+        first: Annotated[int, strawberry.argument(description="At most this many.")] = 100,
     ) -> list[Job]:
         f = filter or JobFilter()
         q = JobQuery(
@@ -51,13 +129,25 @@ class Query:
         )
         return [Job.from_doc(d) for d in await info.context.reader.jobs(q)]
 
-    @strawberry.field(description="All technicians, by name.", extensions=allow(BoardReader))
+    @strawberry.field(
+        description="All technicians, by name.",
+        extensions=allow(TechniciansReader),
+        deprecation_reason="Use techniciansConnection: cursor pages, sorting and filters.",
+    )
     async def technicians(
-        self, info: Info, statuses: list[TechStatus] | None = None
+        self,
+        info: Info,
+        statuses: Annotated[
+            list[TechStatus] | None, strawberry.argument(description="Any of these statuses.")
+        ] = None,
     ) -> list[Technician]:
         docs = await info.context.reader.technicians(tuple(statuses or ()))
         return [Technician.from_doc(d) for d in docs]
 
-    @strawberry.field(description="One technician.", extensions=allow(BoardReader))
-    async def technician(self, info: Info, id: strawberry.ID) -> Technician:
+    @strawberry.field(description="One technician.", extensions=allow(TechniciansReader))
+    async def technician(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="Technician id.")],
+    ) -> Technician:
         return Technician.from_doc(await info.context.reader.technician(str(id)))

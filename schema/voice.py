@@ -9,6 +9,7 @@ from datetime import datetime
 import strawberry
 
 from api import voice
+from api.alerts import AlertKind, AlertStatus
 from api.store import Doc
 from realtime import tech_channel
 from schema.context import Info
@@ -16,8 +17,8 @@ from schema.permissions import Dispatcher, Technician, allow
 from schema.types import Job
 from schema.types import Technician as TechnicianType
 
-strawberry.enum(voice.AlertKind, description="What an alert on the board is about.")
-strawberry.enum(voice.AlertStatus, description="Where an alert is in its handling.")
+strawberry.enum(AlertKind, description="What an alert on the board is about.")
+strawberry.enum(AlertStatus, description="Where an alert is in its handling.")
 strawberry.enum(voice.LateCallOutcome, description="How dispatch answers a late call.")
 
 
@@ -26,8 +27,8 @@ strawberry.enum(voice.LateCallOutcome, description="How dispatch answers a late 
 )
 class Alert:
     id: strawberry.ID = strawberry.field(description="Opaque alert id.")
-    kind: voice.AlertKind = strawberry.field(description="What it is about.")
-    status: voice.AlertStatus = strawberry.field(description="Open, acknowledged or resolved.")
+    kind: AlertKind = strawberry.field(description="What it is about.")
+    status: AlertStatus = strawberry.field(description="Open, acknowledged or resolved.")
     technician_id: strawberry.ID = strawberry.field(description="Who raised it.")
     job_id: strawberry.ID | None = strawberry.field(description="The job concerned, if any.")
     text: str = strawberry.field(description="What the technician said.")
@@ -40,8 +41,8 @@ class Alert:
     def from_doc(cls, d: Doc) -> Alert:
         return cls(
             id=strawberry.ID(d["_id"]),
-            kind=voice.AlertKind(d["kind"]),
-            status=voice.AlertStatus(d["status"]),
+            kind=AlertKind(d["kind"]),
+            status=AlertStatus(d["status"]),
             technician_id=strawberry.ID(d["tech_id"]),
             job_id=strawberry.ID(d["job_id"]) if d.get("job_id") else None,
             text=d["text"],
@@ -80,9 +81,9 @@ class VoiceQuery:
         extensions=allow(Dispatcher),
     )
     async def alerts(
-        self, info: Info, statuses: list[voice.AlertStatus] | None = None, first: int = 100
+        self, info: Info, statuses: list[AlertStatus] | None = None, first: int = 100
     ) -> list[Alert]:
-        docs = await info.context.voice.alerts(tuple(statuses or ()), first)
+        docs = await info.context.voice.board.recent(tuple(statuses or ()), first)
         return [Alert.from_doc(d) for d in docs]
 
     @strawberry.field(
@@ -90,7 +91,7 @@ class VoiceQuery:
         extensions=allow(Technician),
     )
     async def my_messages(self, info: Info) -> list[Message]:
-        docs = await info.context.voice.thread(info.context.viewer().subject)
+        docs = await info.context.voice.board.thread(info.context.viewer().subject)
         return [Message.from_doc(d) for d in docs]
 
 
@@ -165,7 +166,7 @@ class VoiceMutation:
     @strawberry.mutation(description="Mark an alert as seen.", extensions=allow(Dispatcher))
     async def acknowledge_alert(self, info: Info, alert_id: strawberry.ID) -> Alert:
         ctx = info.context
-        return Alert.from_doc(await ctx.voice.acknowledge(ctx.viewer(), str(alert_id)))
+        return Alert.from_doc(await ctx.voice.board.acknowledge(ctx.viewer(), str(alert_id)))
 
     @strawberry.mutation(
         description="Answer a flagged late call: keep it with overtime, or reassign it.",
@@ -197,7 +198,7 @@ class VoiceSubscription:
             while True:
                 events.drain()
                 ctx.check_token()
-                docs = await ctx.voice.thread(tech_id)
+                docs = await ctx.voice.board.thread(tech_id)
                 newest = docs[-1]["seq"] if docs else 0
                 if newest != last:
                     last = newest

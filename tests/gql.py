@@ -17,8 +17,8 @@ from mobile_contract import operation
 from tests.servers import TEST_SECRET
 
 
-def token(role: str, subject: str, hours: float = 1.0) -> str:
-    return issue_token(TEST_SECRET, Role(role), subject, timedelta(hours=hours))
+def token(role: str, subject: str, hours: float = 1.0, scopes: tuple[str, ...] = ()) -> str:
+    return issue_token(TEST_SECRET, Role(role), subject, timedelta(hours=hours), scopes)
 
 
 class GraphQLError(AssertionError):

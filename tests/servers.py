@@ -113,7 +113,11 @@ class ApiProcess:
             stdout=self._log,
             stderr=subprocess.STDOUT,
         )
-        _wait(self._healthy, f"API on port {self.port} (log: {self.log_path})", self.process)
+        try:
+            _wait(self._healthy, f"API on port {self.port} (log: {self.log_path})", self.process)
+        except BaseException:
+            self.stop()
+            raise
 
     def _healthy(self) -> bool:
         try:

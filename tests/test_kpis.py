@@ -113,3 +113,12 @@ def test_empty_period_has_no_rates() -> None:
     k = compute([], [], h(0), h(1))
     assert k.avg_revenue_per_call is None and k.on_time_rate is None
     assert k.drive_share is None and k.jobs_per_tech is None and k.revenue == 0.0
+
+
+def test_work_in_progress_counts_only_until_now() -> None:
+    """A visit still on site and a shift still open count up to now, not to the period end."""
+    jobs = [job("a", "t1", travel_started_at=h(0), arrived_at=h(1))]
+    k = compute(jobs, duty("t1", 0, None), h(0), h(24), now=h(2))
+    (t1,) = k.techs
+    assert (t1.on_duty_hours, t1.on_site_hours) == (2.0, 1.0)
+    assert t1.utilization == 0.5

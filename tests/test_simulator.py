@@ -13,6 +13,7 @@ from datetime import time, timedelta
 import pytest
 
 from api.dispatch import Policy
+from api.profiles import CompanyPrior, geo_point, tech_profile
 from api.settings import Settings
 from api.simulator.records import ShiftRecord
 from api.simulator.report import summarize, utilization_by_tech
@@ -104,6 +105,32 @@ async def test_store_agrees_with_the_report(
     assert sum(t["stats"]["completed"] for t in techs) == summary["jobs_completed"]
     sold = sum(t["stats"]["sold_total"] for t in techs)
     assert sold == pytest.approx(summary["revenue_total"])
+    for t in techs:  # the per-kind results add up to the overall ones
+        by_kind = (t.get("stats_by_kind") or {}).values()
+        assert sum(k["completed"] for k in by_kind) == t["stats"]["completed"]
+        assert sum(k["sales"] for k in by_kind) == t["stats"]["sales"]
+
+
+def test_kind_close_rate_shrinks_toward_tech_rate_times_kind_factor() -> None:
+    """A tech with no installs gets their own rate scaled by how installs sell company-wide."""
+
+    def tech(kinds: dict[str, dict[str, int]]) -> dict[str, object]:
+        stats = {"completed": 40, "sales": 20, "sold_total": 16000.0}
+        return {
+            "_id": "t",
+            "home": geo_point(30.27, -97.74),
+            "stats": stats,
+            "stats_by_kind": kinds,
+        }
+
+    fleet = [
+        tech({"install": {"completed": 20, "sales": 16}, "repair": {"completed": 20, "sales": 4}})
+    ]
+    prior = CompanyPrior.from_techs(fleet)
+    assert prior.kind_close_rates["install"] == pytest.approx((16 + 0.5 * 20) / 40)
+    newcomer = tech_profile(tech({}), prior)
+    assert newcomer.close_rate_for("install") == pytest.approx(0.5 * prior.kind_factor("install"))
+    assert newcomer.close_rate_for("install") > newcomer.close_rate_for("repair")
 
 
 async def test_same_seed_gives_the_same_result(

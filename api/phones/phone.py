@@ -15,6 +15,7 @@ from websockets.exceptions import WebSocketException
 
 from api.auth import issue_token
 from api.domain import Role
+from api.phones.mutations import Flakiness, Mutations, is_mutation
 from api.phones.wire import GraphQLSocket, OperationFailed
 
 log = logging.getLogger("nextjob.phones")
@@ -40,14 +41,23 @@ class Tally:
     completed: int = 0
     sold_total: float = 0.0
     connects: int = 0
+    retries: int = 0
     done: set[str] = field(default_factory=set)
 
 
 class SimulatedPhone:
     def __init__(
-        self, tech_id: str, url: str, secret: str, drive: Drive, rng: random.Random
+        self,
+        tech_id: str,
+        url: str,
+        secret: str,
+        drive: Drive,
+        rng: random.Random,
+        flakiness: Flakiness | None = None,
     ) -> None:
         self.tech_id = tech_id
+        self.flakiness = flakiness or Flakiness()
+        self._mutations: Mutations | None = None
         self.url = url
         self.secret = secret
         self.drive = drive
@@ -60,6 +70,7 @@ class SimulatedPhone:
         backoff = 0.5
         while True:
             token = issue_token(self.secret, Role.TECHNICIAN, self.tech_id, timedelta(hours=12))
+            self._mutations = Mutations(self.url, token, self.rng, self.flakiness)
             try:
                 async with GraphQLSocket(self.url, token) as ws:
                     self.tally.connects += 1
@@ -69,15 +80,29 @@ class SimulatedPhone:
                 log.warning("%s: connection lost (%s); retrying", self.tech_id, exc)
             except OperationFailed as exc:
                 log.warning("%s: %s; retrying", self.tech_id, exc)
+            finally:
+                await self._mutations.close()
+                self.tally.retries += self._mutations.retries
             await asyncio.sleep(backoff * self.rng.uniform(0.5, 1.5))
             backoff = min(backoff * 2, 30.0)
 
+    async def _call(
+        self, ws: GraphQLSocket, name: str, variables: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """Mutations over HTTP with an idempotency key; queries over the socket."""
+        if self._mutations is None or not is_mutation(name):
+            return await ws.execute(name, variables)
+        data = await self._mutations.execute(name, variables)
+        if self.rng.random() < self.flakiness.drop_rate:
+            raise ConnectionError("simulated network drop")
+        return data
+
     async def _work(self, ws: GraphQLSocket) -> None:
-        me = (await ws.execute("Me"))["me"]["technician"]
+        me = (await self._call(ws, "Me"))["me"]["technician"]
         if me is None:
             raise OperationFailed("Me", [{"message": f"no technician {self.tech_id}"}])
         if me["status"] in _OFF:
-            await ws.execute("GoOnDuty")
+            await self._call(ws, "GoOnDuty")
             log.info("%s: on duty", self.tech_id)
         async with aclosing(ws.stream("MyJob")) as pushes:
             async for data in pushes:
@@ -95,17 +120,17 @@ class SimulatedPhone:
         status = job["status"]
         log.info("%s: %s %s at %s", self.tech_id, job["id"], status.lower(), job["address"])
         if status == "ASSIGNED":
-            await ws.execute("StartTravel", ids)
+            await self._call(ws, "StartTravel", ids)
             status = "EN_ROUTE"
         if status == "EN_ROUTE":
             await self._drive_to(ws, (job["location"]["lat"], job["location"]["lon"]))
-            await ws.execute("Arrive", ids)
+            await self._call(ws, "Arrive", ids)
             status = "ON_SITE"
         if status == "ON_SITE":
             minutes = job["durationMinutes"] * self.rng.uniform(0.7, 1.3)
             await asyncio.sleep(self.drive.real_seconds(minutes))
             sold = self._sale()
-            await ws.execute("CompleteJob", {**ids, "soldAmount": sold})
+            await self._call(ws, "CompleteJob", {**ids, "soldAmount": sold})
             self.tally.completed += 1
             self.tally.sold_total += sold
             log.info("%s: completed %s, sold $%.2f", self.tech_id, job["id"], sold)
@@ -122,7 +147,8 @@ class SimulatedPhone:
                 start[0] + (target[0] - start[0]) * f,
                 start[1] + (target[1] - start[1]) * f,
             )
-            await ws.execute("ReportLocation", {"lat": self.position[0], "lon": self.position[1]})
+            lat, lon = self.position
+            await self._call(ws, "ReportLocation", {"lat": lat, "lon": lon})
 
     def _sale(self) -> float:
         # About two calls in three sell something; tickets are skewed like real ones.

@@ -105,8 +105,18 @@ def test_score_is_revenue_per_hour_times_adjustments() -> None:
     [(_, b)] = rank_jobs(make_tech(), [job], NOW)
     hours = (b.travel_min + b.duration_min) / 60.0
     assert b.revenue_per_hour == pytest.approx(b.expected_sale / hours)
+    busy = b.travel_min + b.duration_min
+    drive = busy / (busy + 3.0 * b.travel_min / 1.8)
     assert b.adjustments == pytest.approx(
-        {"priority": 1.5, "kind": 1.3, "urgency_list": 1.25, "waiting": 1.2, "lateness": 1.0}
+        {
+            "priority": 1.5,
+            "kind": 1.3,
+            "urgency_list": 1.25,
+            "waiting": 1.8,
+            "lateness": 1.0,
+            "drive": drive,
+            "match": 1.0,
+        }
     )
     assert b.score == pytest.approx(b.revenue_per_hour * math.prod(b.adjustments.values()))
 
@@ -158,14 +168,16 @@ def test_waiting_multiplier_is_capped() -> None:
 
 
 def test_lateness_is_a_soft_penalty() -> None:
-    """Arriving an hour after window_end halves the score but the job is still offered."""
-    on_time = make_job("on-time")
-    late = make_job("late", window_start=NOW - 3 * HOUR, window_end=NOW - HOUR)
-    ranked = rank_jobs(make_tech(), [late, on_time], NOW)
+    """A drive that ends an hour after window_end halves the score; the job is still offered."""
+    where = offset(AUSTIN, north_km=30.8)  # one hour's drive
+    on_time = make_job("on-time", location=where, window_end=NOW + 2 * HOUR)
+    late = make_job("late", location=where, window_start=NOW - 3 * HOUR, window_end=NOW)
+    weights = Weights(drive_penalty=0.0)
+    ranked = rank_jobs(make_tech(), [late, on_time], NOW, weights=weights)
     assert [job.id for job, _ in ranked] == ["on-time", "late"]
     late_breakdown = ranked[1][1]
-    assert late_breakdown.adjustments["lateness"] == pytest.approx(0.5)
-    assert late_breakdown.score == pytest.approx(ranked[0][1].score / 2)
+    assert late_breakdown.adjustments["lateness"] == pytest.approx(0.5, rel=0.02)
+    assert late_breakdown.score == pytest.approx(ranked[0][1].score / 2, rel=0.02)
 
 
 def test_ties_break_by_job_id_regardless_of_input_order() -> None:
