@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -79,6 +80,10 @@ def create_app(settings: Settings, mongodb_uri: str, clock: Clock = utcnow) -> S
             healer = asyncio.create_task(
                 _heal_forever(service, app.state.timing, app.state.acks, settings)
             )
+            # Start-up objects live for the process: keep them out of the collector's full
+            # passes, which otherwise showed up as 300-440 ms pauses with 1,000 sockets.
+            gc.collect()
+            gc.freeze()
             yield
         finally:
             # Also runs when start-up fails, so a half-started app leaves nothing open.
@@ -154,6 +159,7 @@ async def _heal_forever(
             await service.dispatch_idle()
             now = service.clock()
             await timing.send_heads_up(now)
+            await timing.send_missed_windows(now)
             await acks.sweep_unacknowledged(
                 now,
                 timedelta(seconds=settings.ack_timeout_seconds),

@@ -29,12 +29,19 @@ from routing import (
 
 log = logging.getLogger(__name__)
 
+# "Near the free tech" for urgency-list promotion, in minutes of driving.
+URGENCY_RADIUS_MIN = 30.0
+
 
 class AutoDispatch(ServiceCore):
     # ---- routing -------------------------------------------------------------------------
 
-    async def dispatch_tech(self, tech_id: str) -> Doc | None:
-        """Give an available technician the best next job; try runner-ups if it races."""
+    async def dispatch_tech(self, tech_id: str, *, slot_opened: bool = False) -> Doc | None:
+        """Give an available technician the best next job; try runner-ups if it races.
+
+        `slot_opened`: the tech just finished or lost a job (a completion, a cancellation),
+        so urgency-list customers near them are promoted first, and told.
+        """
         async with self._dispatch_lock:
             techs = await self.store.technicians.find({}).to_list(None)
             prior = CompanyPrior.from_techs(techs)
@@ -42,10 +49,14 @@ class AutoDispatch(ServiceCore):
             if tech is None or tech["status"] != TechStatus.AVAILABLE.value:
                 return None
             await self.open_jobs.ensure_fresh()
-            candidates = self._candidates(tech_profile(tech, prior), self.open_jobs.table())
+            profile = tech_profile(tech, prior)
+            candidates = self._candidates(profile, self.open_jobs.table(), slot_opened)
             for job_id, reasons in candidates:
                 try:
-                    return await self._assign(SYSTEM, job_id, tech_id, reasons)
+                    job = await self._assign(SYSTEM, job_id, tech_id, reasons)
+                    if reasons.get("promoted_from_urgency_list") and self.customer_timing:
+                        await self.customer_timing.moved_up(job, self.clock())
+                    return job
                 except Conflict:
                     if not await self._still_available(tech_id):
                         return None
@@ -54,24 +65,33 @@ class AutoDispatch(ServiceCore):
                     await self.open_jobs.refresh(job_id)
             return None
 
-    def _candidates(self, tech: TechProfile, jobs: JobTable) -> list[tuple[str, Doc]]:
+    def _candidates(
+        self, tech: TechProfile, jobs: JobTable, slot_opened: bool = False
+    ) -> list[tuple[str, Doc]]:
         """The jobs to try for this tech, best first, each with the reasons to record."""
         now, limit = self.clock(), self.settings.max_candidates
         if self.policy is Policy.REVENUE:
             ranked = rank_jobs(tech, jobs, now, limit=limit)
+            promoted: set[str] = set()
+            if slot_opened:
+                near = [
+                    (j, b)
+                    for j, b in rank_jobs(tech, jobs, now)
+                    if j.urgency_list and b.travel_min <= URGENCY_RADIUS_MIN
+                ][:limit]
+                promoted = {j.id for j, _ in near}
+                ranked = near + [(j, b) for j, b in ranked if j.id not in promoted]
             out = []
             for i, (job, breakdown) in enumerate(ranked):
                 runner = ranked[i + 1] if i + 1 < len(ranked) else None
-                out.append(
-                    (
-                        job.id,
-                        _reasons(
-                            breakdown,
-                            runner[0].id if runner else None,
-                            runner[1].score if runner else None,
-                        ),
-                    )
+                reasons = _reasons(
+                    breakdown,
+                    runner[0].id if runner else None,
+                    runner[1].score if runner else None,
                 )
+                if job.id in promoted:
+                    reasons["promoted_from_urgency_list"] = True
+                out.append((job.id, reasons))
             return out
         pick = nearest_job if self.policy is Policy.NEAREST else fifo_job
         picked: list[tuple[str, Doc]] = []

@@ -51,6 +51,37 @@ class CustomerTiming:
         )
         return await self.notifier.notify(claimed, "on_the_way", text, eta=eta)
 
+    async def moved_up(self, job: Doc, now: datetime) -> Doc | None:
+        """An urgency-list customer got an earlier visit: tell them, once."""
+        claimed = await self._claim(job["_id"], "moved_up_at", now, {})
+        if claimed is None:
+            return None
+        eta = now + timedelta(minutes=float(claimed.get("assignment", {}).get("travel_min", 30)))
+        text = (
+            f"Good news: a technician can come sooner, around {eta:%H:%M} UTC. "
+            f"Track your visit: {await self.tracking_url(claimed)}"
+        )
+        return await self.notifier.notify(claimed, "moved_up", text, eta=eta)
+
+    async def send_missed_windows(self, now: datetime) -> int:
+        """Calls nobody could reach within their window (a late call, a full board) wait
+        for the next day's board, and the customer is told so, once."""
+        due = self.store.jobs.find(
+            {"status": "booked", "window_end": {"$lt": now}, "missed_window_at": {"$exists": False}}
+        )
+        told = 0
+        async for job in due:
+            claimed = await self._claim(job["_id"], "missed_window_at", now, {})
+            if claimed is None:
+                continue
+            text = (
+                "We could not reach you within your arrival window today. You are first on "
+                "tomorrow's board; we will call to confirm the time."
+            )
+            await self.notifier.notify(claimed, "missed_window", text)
+            told += 1
+        return told
+
     async def send_heads_up(self, now: datetime) -> int:
         """About an hour out, for assigned jobs whose window is near: one call each."""
         due = self.store.jobs.find(

@@ -244,7 +244,7 @@ class DispatchService(AutoDispatch):
         assert job is not None and tech is not None
         # Route first, then announce: the phone's re-read then usually finds the next
         # job already there instead of flashing "no job" in between.
-        await self.dispatch_tech(tech_id)
+        await self.dispatch_tech(tech_id, slot_opened=True)
         await self._publish_job(job)
         await self._publish_tech(tech)
         return job
@@ -292,7 +292,7 @@ class DispatchService(AutoDispatch):
             await self._publish_job(job)
             if tech is not None:
                 await self._publish_tech(tech)
-                await self.dispatch_tech(tech["_id"])
+                await self.dispatch_tech(tech["_id"], slot_opened=True)
             return job
         raise Conflict(f"job {job_id} keeps changing; try again")  # pragma: no cover
 
