@@ -30,6 +30,7 @@ from api.errors import NextjobError
 from api.graphql_view import NextjobGraphQL
 from api.idempotency import IdempotencyMiddleware
 from api.logging_setup import RequestIdMiddleware
+from api.lookahead import LookaheadPlanner
 from api.maintenance_bump import MaintenanceBump
 from api.map_page import map_routes
 from api.metrics import Metrics, MetricsMiddleware, metrics_endpoint
@@ -56,6 +57,7 @@ def create_app(settings: Settings, mongodb_uri: str, clock: Clock = utcnow) -> S
         healer: asyncio.Task[None] | None = None
         service: DispatchService | None = None
         access: Access | None = None
+        planner: LookaheadPlanner | None = None
         try:
             await store.ensure_indexes()
             await broker.connect()
@@ -77,8 +79,10 @@ def create_app(settings: Settings, mongodb_uri: str, clock: Clock = utcnow) -> S
             app.state.acks = Acknowledgements(service, app.state.voice.board)
             service.customer_timing = app.state.timing
             await service.start()
+            app.state.planner = planner = LookaheadPlanner(service)
+            await planner.start()
             healer = asyncio.create_task(
-                _heal_forever(service, app.state.timing, app.state.acks, settings)
+                _heal_forever(service, app.state.timing, app.state.acks, settings, planner)
             )
             # Start-up objects live for the process: keep them out of the collector's full
             # passes, which otherwise showed up as 300-440 ms pauses with 1,000 sockets.
@@ -91,6 +95,8 @@ def create_app(settings: Settings, mongodb_uri: str, clock: Clock = utcnow) -> S
                 healer.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await healer
+            if planner is not None:
+                await planner.stop()
             if service is not None:
                 await service.stop()
             if access is not None:
@@ -149,14 +155,17 @@ async def _heal_forever(
     timing: CustomerTiming,
     acks: Acknowledgements,
     settings: Settings,
+    planner: LookaheadPlanner,
 ) -> None:
     """Periodic housekeeping: assign idle techs (heals anything a lost event or a crash
-    left), send the customers' heads-up calls that are due, flag silent phones."""
+    left), send the customers' heads-up calls that are due, flag silent phones, and
+    re-plan the look-ahead."""
     every = min(settings.resync_seconds, settings.ack_timeout_seconds / 2)
     while True:
         await asyncio.sleep(every)
         try:
             await service.dispatch_idle()
+            planner.request()
             now = service.clock()
             await timing.send_heads_up(now)
             await timing.send_missed_windows(now)

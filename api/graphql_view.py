@@ -143,6 +143,7 @@ class NextjobGraphQL(GraphQL[Context, None]):
             actions=state.actions,
             bump=state.bump,
             acks=state.acks,
+            planner=state.planner,
             request=request,
             response=response,
             principal=principal,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 import secrets
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from pymongo import ReturnDocument
@@ -36,8 +37,14 @@ async def tracking_token(store: Store, job: Doc) -> str:
     return str(doc["tracking"]["token"])
 
 
-async def public_view(store: Store, token: str, now: datetime) -> Doc | None:
-    """What a customer holding `token` may see, or None (unknown or expired)."""
+Planned = Callable[[str], tuple[str, datetime] | None]  # job id -> (tech id, arrival)
+
+
+async def public_view(
+    store: Store, token: str, now: datetime, planned: Planned | None = None
+) -> Doc | None:
+    """What a customer holding `token` may see, or None (unknown or expired). A booked
+    job with no eta yet shows the look-ahead plan's expected arrival, if `planned` has one."""
     if not (20 <= len(token) <= 64) or not token.replace("-", "").replace("_", "").isalnum():
         return None
     job: Doc | None = await store.jobs.find_one({"tracking.token": token})
@@ -50,6 +57,9 @@ async def public_view(store: Store, token: str, now: datetime) -> Doc | None:
         "technician": None,
         "position": None,
     }
+    expected = planned(job["_id"]) if planned and job["status"] == "booked" else None
+    if view["eta"] is None and expected is not None:
+        view["eta"] = expected[1].isoformat()
     if job.get("tech_id"):
         tech = await store.technicians.find_one({"_id": job["tech_id"]})
         if tech is not None:
@@ -63,7 +73,8 @@ async def public_view(store: Store, token: str, now: datetime) -> Doc | None:
 async def tracking_page(request: Request) -> Response:
     store: Store = request.app.state.store
     token = request.path_params["token"]
-    view = await public_view(store, token.removesuffix(".json"), utcnow())
+    planned = request.app.state.planner.expected
+    view = await public_view(store, token.removesuffix(".json"), utcnow(), planned)
     headers = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
     if view is None:
         return HTMLResponse("<h1>This tracking link has expired.</h1>", 404, headers=headers)

@@ -8,6 +8,7 @@ from routing.baselines import fifo_job, nearest_job
 from routing.batch import assign_batch
 from routing.job_pool import JobPool
 from routing.job_table import JobTable
+from routing.lookahead import Plan, PlannedStop, TechAvailability, project_plan
 from routing.model import Decision, OpenJob, Point, ScoreBreakdown, TechProfile
 from routing.performance import shrunk_close_rate, shrunk_ticket_factor
 from routing.policy import Weights, choose_next_job, rank_jobs, score_matrix
@@ -19,8 +20,11 @@ __all__ = [
     "JobPool",
     "JobTable",
     "OpenJob",
+    "Plan",
+    "PlannedStop",
     "Point",
     "ScoreBreakdown",
+    "TechAvailability",
     "TechProfile",
     "TravelModel",
     "Weights",
@@ -28,6 +32,7 @@ __all__ = [
     "choose_next_job",
     "fifo_job",
     "nearest_job",
+    "project_plan",
     "rank_jobs",
     "score_matrix",
     "shrunk_close_rate",

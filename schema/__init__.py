@@ -21,11 +21,14 @@ from schema.dispatcher import DispatcherMutation, DispatcherQuery
 from schema.errors import ErrorCodes, classify
 from schema.limits import QueryLimits
 from schema.mutations import Mutation
+from schema.plan import PlanQuery
 from schema.queries import Query
 from schema.subscriptions import Subscription
 from schema.voice import VoiceMutation, VoiceQuery, VoiceSubscription
 
-RootQuery = merge_types("Query", (Query, VoiceQuery, BoardQuery, DispatcherQuery, ApiKeyQuery))
+RootQuery = merge_types(
+    "Query", (Query, VoiceQuery, BoardQuery, DispatcherQuery, ApiKeyQuery, PlanQuery)
+)
 RootMutation = merge_types(
     "Mutation", (Mutation, VoiceMutation, DispatcherMutation, ApiKeyMutation)
 )

@@ -17,6 +17,7 @@ from api.customer_timing import CustomerTiming
 from api.dispatch import DispatchService
 from api.dispatcher_actions import DispatcherActions
 from api.errors import Unauthenticated
+from api.lookahead import LookaheadPlanner
 from api.maintenance_bump import MaintenanceBump
 from api.reads import Reader
 from api.settings import Settings
@@ -36,6 +37,7 @@ class Context:
     bump: MaintenanceBump
     acks: Acknowledgements
     timing: CustomerTiming
+    planner: LookaheadPlanner
     request: Request | WebSocket | None = None
     response: Any = None
     principal: Principal | None = None

@@ -13,6 +13,7 @@ from api.store import Doc
 from schema.context import Info
 from schema.enums import JobKind, JobStatus, Priority, Role, TechStatus
 from schema.permissions import Staff, allow
+from schema.plan import expected_arrival, planned_technician_id
 
 
 @strawberry.type(description="A point on the map (WGS84).")
@@ -134,6 +135,14 @@ class Job:
     )
     async def tracking_url(self, info: Info) -> str:
         return await info.context.timing.tracking_url(self._doc)
+
+    @strawberry.field(description="Expected arrival (plan or eta).", extensions=allow(Staff))
+    def expected_arrival(self, info: Info) -> datetime | None:
+        return expected_arrival(info.context.planner, self._doc)
+
+    @strawberry.field(description="Who the look-ahead plan expects.", extensions=allow(Staff))
+    def planned_technician_id(self, info: Info) -> strawberry.ID | None:
+        return planned_technician_id(info.context.planner, self._doc)
 
     @strawberry.field(description="Why routing chose this job.", extensions=allow(Staff))
     def assignment(self) -> AssignmentReason | None:

@@ -58,6 +58,7 @@ TABLE: dict[tuple[str, str], set[str]] = {
     ("query", "alerts"): DISPATCH,
     ("query", "myMessages"): {TECH},
     ("query", "maintenanceBumpSuggestion"): DISPATCH,
+    ("query", "plan"): DISPATCH,
     ("query", "apiKeys"): {MGR},
     ("mutation", "bookJob"): {*STAFF, key("jobs:write")},
     ("mutation", "cancelJob"): STAFF,
