@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from pymongo import ReturnDocument
+from pymongo.asynchronous.client_session import AsyncClientSession
 
 from api.notify import Notifier
 from api.profiles import point
@@ -106,9 +107,36 @@ class CustomerTiming:
         return sent
 
     async def _claim(self, job_id: str, field: str, now: datetime, extra: Doc) -> Doc | None:
-        doc: Doc | None = await self.store.jobs.find_one_and_update(
-            {"_id": job_id, field: {"$exists": False}},
-            {"$set": {field: now, **extra}, "$inc": {"version": 1 if extra else 0}},
-            return_document=ReturnDocument.AFTER,
-        )
-        return doc
+        """Mark the notice as sent (so it is sent once). Job data in `extra` (an ETA) is a
+        state change: it bumps the version and is logged in the same transaction."""
+        if not extra:
+            doc: Doc | None = await self.store.jobs.find_one_and_update(
+                {"_id": job_id, field: {"$exists": False}},
+                {"$set": {field: now}},
+                return_document=ReturnDocument.AFTER,
+            )
+            return doc
+
+        async def work(s: AsyncClientSession) -> Doc | None:
+            after: Doc | None = await self.store.jobs.find_one_and_update(
+                {"_id": job_id, field: {"$exists": False}},
+                {"$set": {field: now, **extra}, "$inc": {"version": 1}},
+                return_document=ReturnDocument.AFTER,
+                session=s,
+            )
+            if after is not None:
+                await self.store.append_event(
+                    s,
+                    at=now,
+                    actor={"role": "manager", "sub": "system:customer_timing"},
+                    entity="job",
+                    entity_id=job_id,
+                    type_="job.eta",
+                    before=after["status"],
+                    after=after["status"],
+                    version=after["version"],
+                    data={k: v for k, v in extra.items()},
+                )
+            return after
+
+        return await self.store.transaction(work)

@@ -20,6 +20,7 @@ from schema.context import Context
 from schema.dispatcher import DispatcherMutation, DispatcherQuery
 from schema.errors import ErrorCodes, classify
 from schema.limits import QueryLimits
+from schema.metrics_extension import ErrorMetrics
 from schema.mutations import Mutation
 from schema.plan import PlanQuery
 from schema.queries import Query
@@ -52,7 +53,8 @@ def build_schema() -> strawberry.Schema:
         mutation=RootMutation,
         subscription=RootSubscription,
         extensions=[
-            ErrorCodes,  # first: it wraps the others, so it sees every error they raise
+            ErrorMetrics,  # outermost: counts the final codes ErrorCodes gives
+            ErrorCodes,  # wraps the others, so it sees every error they raise
             # Phones send the same few documents all day: parse and validate them once.
             lambda: ParserCache(maxsize=256),
             lambda: ValidationCache(maxsize=256),
