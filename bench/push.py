@@ -68,7 +68,10 @@ async def _scenario(mongo_uri: str, redis_url: str | None, n: int) -> dict[str, 
     db_name = "bench_push_" + uuid.uuid4().hex[:8]
     store = Store(mongo_uri, db_name)
     await store.ensure_indexes()
-    env = {"NEXTJOB_RESYNC_SECONDS": "30"}  # the production default, not the tests' 2 s
+    env = {
+        "NEXTJOB_RESYNC_SECONDS": "30",  # the production default, not the tests' 2 s
+        "NEXTJOB_RATE_LIMIT_PER_MINUTE": "0",  # the bench's own bookings must not be limited
+    }
     apis = [ApiProcess(mongo_uri, db_name, redis_url=redis_url, extra_env=env)]
     if redis_url:
         apis.append(ApiProcess(mongo_uri, db_name, redis_url=redis_url, extra_env=env))
