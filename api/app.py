@@ -38,6 +38,7 @@ from api.notify import Notifier, make_sender
 from api.reads import Reader
 from api.settings import Settings
 from api.store import Store
+from api.tasks import cancel_all
 from api.tracking import tracking_page
 from api.voice import VoiceService
 from realtime import create_broker
@@ -92,9 +93,7 @@ def create_app(settings: Settings, mongodb_uri: str, clock: Clock = utcnow) -> S
         finally:
             # Also runs when start-up fails, so a half-started app leaves nothing open.
             if healer is not None:
-                healer.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await healer
+                await cancel_all([healer])
             if planner is not None:
                 await planner.stop()
             if service is not None:

@@ -27,6 +27,7 @@ from api.domain import JobStatus
 from api.errors import NextjobError
 from api.profiles import open_job
 from api.store import Doc, Store, translate
+from api.tasks import cancel_all
 from realtime import Broker, Event, Subscription, board_channel
 from routing import JobPool, JobTable
 
@@ -66,11 +67,7 @@ class OpenJobIndex:
 
     async def stop(self) -> None:
         tasks, self._tasks = self._tasks, []
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_all(tasks)
         await self._exit.aclose()
 
     async def ensure_fresh(self) -> None:

@@ -24,6 +24,7 @@ from api.errors import NextjobError
 from api.profiles import CompanyPrior, point, tech_profile
 from api.service_core import ServiceCore
 from api.store import Doc, translate
+from api.tasks import cancel_all
 from realtime import board_channel
 from routing import GeodesicTravel, JobTable, Plan, TechAvailability, TravelModel, project_plan
 
@@ -115,11 +116,7 @@ class LookaheadPlanner:
 
     async def stop(self) -> None:
         tasks, self._tasks = self._tasks, []
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_all(tasks)
         await self._exit.aclose()
 
     def request(self) -> None:
