@@ -69,13 +69,7 @@ class Acknowledgements:
             )
             if claimed is None:
                 continue
-            minutes = int((now - job["assigned_at"]).total_seconds() // 60)
-            await self.board.raise_alert(
-                job["active_tech_id"],
-                AlertKind.UNACKNOWLEDGED,
-                f"assignment not acknowledged after {minutes} min",
-                job_id=job["_id"],
-            )
+            # Hand the job back before alerting, so the alert never precedes the fix.
             if reassign:
                 await release(
                     self.dispatch,
@@ -87,5 +81,12 @@ class Acknowledgements:
                     tech_to=TechStatus.ON_BREAK,
                 )
                 await self.dispatch.dispatch_idle()
+            minutes = int((now - job["assigned_at"]).total_seconds() // 60)
+            await self.board.raise_alert(
+                job["active_tech_id"],
+                AlertKind.UNACKNOWLEDGED,
+                f"assignment not acknowledged after {minutes} min",
+                job_id=job["_id"],
+            )
             flagged += 1
         return flagged
