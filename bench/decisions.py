@@ -21,12 +21,13 @@ from typing import Any
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from api.auth import SYSTEM
-from api.dispatch import DispatchService
-from api.embedded import free_port, running
-from api.profiles import CompanyPrior, geo_point, open_job, tech_profile
-from api.settings import Settings
-from api.store import Doc, Store
+from api.core.principal import SYSTEM
+from api.core.settings import Settings
+from api.dispatch.profiles import CompanyPrior, open_job, tech_profile
+from api.dispatch.service import DispatchService
+from api.ops.embedded import free_port, running
+from api.persistence.documents import geo_point
+from api.persistence.store import Doc, Store
 from bench._decisions_report import markdown
 from realtime import MemoryBroker
 from routing import assign_batch, score_matrix

@@ -20,7 +20,7 @@ import httpx
 from websockets.asyncio.client import connect
 from websockets.typing import Subprotocol
 
-from api.store import Store
+from api.persistence.store import Store
 from tests.conftest import add_tech
 from tests.gql import token
 from tests.servers import ApiProcess, start_secantus

@@ -2,7 +2,7 @@
 
 Every (fleet, seed) world is run under each policy: the same technicians, hidden
 truths and call stream, so the policies differ only in how they dispatch. Each run
-is `python -m api.simulator ... --json` in its own process with its own database
+is `python -m api.ops.simulator ... --json` in its own process with its own database
 (or on MONGODB_URI), two at a time. Figures go to policies.json (via bench/__main__)
 and a table to policies.md.
 """
@@ -51,7 +51,7 @@ async def _simulate(techs: int, seed: int, policy: str, gate: asyncio.Semaphore)
         proc = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
-            "api.simulator",
+            "api.ops.simulator",
             *args,
             "--json",
             stdout=asyncio.subprocess.PIPE,
@@ -114,7 +114,7 @@ def _markdown(figures: dict[str, Any]) -> str:
     lines = [
         "# Dispatch policy comparison (issue 3)",
         "",
-        f"Simulated with `python -m api.simulator --techs N --days {DAYS} --seed S --policy P "
+        f"Simulated with `python -m api.ops.simulator --techs N --days {DAYS} --seed S --policy P "
         f"--json` (the same as `nextjob simulate`), seeds {', '.join(map(str, SEEDS))}; "
         f"each row is the mean over seeds; job counts are per run ({DAYS} days). All policies "
         "face the identical world and call stream per seed. "

@@ -32,10 +32,10 @@ from typing import Any
 
 import httpx
 
-from api.auth import issue_token
-from api.domain import Role
-from api.phones.wire import GraphQLSocket
-from api.store import Store
+from api.access.tokens import issue_token
+from api.core.domain import Role
+from api.ops.phones.wire import GraphQLSocket
+from api.persistence.store import Store
 from tests.conftest import BOOK, add_tech, booking_vars
 from tests.servers import TEST_SECRET, ApiProcess, RedisServer, start_secantus
 

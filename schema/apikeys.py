@@ -7,10 +7,10 @@ from typing import Annotated
 
 import strawberry
 
-from api.access import Access
-from api.apikeys import parse_scopes
-from api.errors import Unavailable
-from api.store import Doc
+from api.access.apikeys import parse_scopes
+from api.access.front_door import Access
+from api.core.errors import Unavailable
+from api.persistence.store import Doc
 from schema.context import Info
 from schema.permissions import Manager, allow
 

@@ -17,8 +17,8 @@ from typing import Annotated
 
 import strawberry
 
-from api import kpis as kpi
-from api.errors import InvalidInput
+from api.core.errors import InvalidInput
+from api.insight import kpis as kpi
 from realtime import board_channel
 from schema.context import Info
 from schema.permissions import BoardReader, Staff, allow

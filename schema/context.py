@@ -11,18 +11,18 @@ from starlette.websockets import WebSocket
 from strawberry.dataloader import DataLoader
 from strawberry.types import Info as StrawberryInfo
 
-from api.acknowledgements import Acknowledgements
-from api.auth import Principal
-from api.customer_timing import CustomerTiming
-from api.dispatch import DispatchService
-from api.dispatcher_actions import DispatcherActions
-from api.errors import Unauthenticated
-from api.lookahead import LookaheadPlanner
-from api.maintenance_bump import MaintenanceBump
-from api.reads import Reader
-from api.settings import Settings
-from api.store import Doc
-from api.voice import VoiceService
+from api.core.errors import Unauthenticated
+from api.core.principal import Principal
+from api.core.settings import Settings
+from api.customers.timing import CustomerTiming
+from api.dispatch.maintenance_bump import MaintenanceBump
+from api.dispatch.overrides import DispatcherActions
+from api.dispatch.service import DispatchService
+from api.insight.lookahead import LookaheadPlanner
+from api.persistence.reads import Reader
+from api.persistence.store import Doc
+from api.voice.acknowledgements import Acknowledgements
+from api.voice.service import VoiceService
 from realtime import Broker
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
-from api.domain import JobKind, JobStatus, Priority, Role, TechStatus
+from api.core.domain import JobKind, JobStatus, Priority, Role, TechStatus
 
 strawberry.enum(JobStatus, description="Where a job is in its life.")
 strawberry.enum(TechStatus, name="TechnicianStatus", description="What a technician is doing.")

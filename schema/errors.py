@@ -1,6 +1,6 @@
 """Every error leaves with a stable `extensions.code`; unexpected ones leave masked.
 
-Resolvers raise `api.errors` exceptions and never catch to hide: this extension
+Resolvers raise `api.core.errors` exceptions and never catch to hide: this extension
 is the one place that decides what a client may read.
 """
 
@@ -13,7 +13,7 @@ from typing import Any
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
-from api.errors import InvalidInput, NextjobError
+from api.core.errors import InvalidInput, NextjobError
 
 log = logging.getLogger("nextjob.errors")
 

@@ -6,7 +6,7 @@ from datetime import datetime
 
 import strawberry
 
-from api import validation
+from api.core import validation
 from schema.enums import JobKind, JobStatus, Priority
 
 

@@ -35,7 +35,7 @@ from graphql import (
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import SchemaExtension
 
-from api.paging import DEFAULT_PAGE
+from api.persistence.paging import DEFAULT_PAGE
 
 LIST_GUESS: Final = 10
 _PAGE_ARGS: Final = ("first", "last")

@@ -7,13 +7,19 @@ hook runs last, so it then sees the codes `ErrorCodes` gave every error.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
-from api.errors import NextjobError
-from api.metrics import Metrics
+from api.core.errors import NextjobError
+
+
+@runtime_checkable
+class ErrorCounter(Protocol):
+    """What this extension needs of the app's metrics (they live in the transport)."""
+
+    def graphql_error(self, code: str) -> None: ...
 
 
 def error_code(error: GraphQLError) -> str:
@@ -35,8 +41,8 @@ class ErrorMetrics(SchemaExtension):
                 metrics.graphql_error(error_code(error))
 
 
-def _metrics(context: Any) -> Metrics | None:
+def _metrics(context: Any) -> ErrorCounter | None:
     request = getattr(context, "request", None)
     app = getattr(request, "app", None) if request is not None else None
     metrics = getattr(getattr(app, "state", None), "metrics", None)
-    return metrics if isinstance(metrics, Metrics) else None
+    return metrics if isinstance(metrics, ErrorCounter) else None

@@ -6,9 +6,9 @@ from enum import Enum
 
 import strawberry
 
-from api import paging
-from api.store import Doc
-from api.validation import identifier
+from api.core.validation import identifier
+from api.persistence import paging
+from api.persistence.store import Doc
 from schema.enums import TechStatus
 from schema.inputs import JobFilter
 from schema.types import Job, Technician

@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 from strawberry.extensions.field_extension import FieldExtension
 from strawberry.permission import BasePermission, PermissionExtension
 
-from api.domain import Role
+from api.core.domain import Role
 from schema.context import Info
 
 _USERS = frozenset({Role.CSR, Role.DISPATCHER, Role.MANAGER})

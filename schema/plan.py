@@ -7,9 +7,9 @@ from datetime import datetime
 
 import strawberry
 
-from api.domain import ACTIVE_STATUSES, JobStatus
-from api.lookahead import LookaheadPlanner
-from api.store import Doc
+from api.core.domain import ACTIVE_STATUSES, JobStatus
+from api.insight.lookahead import LookaheadPlanner
+from api.persistence.store import Doc
 from schema.context import Info
 from schema.permissions import Dispatcher, allow
 

@@ -6,10 +6,10 @@ from typing import Annotated
 
 import strawberry
 
-from api import paging
-from api.domain import Role as RoleEnum
-from api.reads import MAX_PAGE, JobQuery
-from api.validation import identifier
+from api.core.domain import Role as RoleEnum
+from api.core.validation import identifier
+from api.persistence import paging
+from api.persistence.reads import MAX_PAGE, JobQuery
 from schema.context import Info
 from schema.enums import TechStatus
 from schema.inputs import JobFilter

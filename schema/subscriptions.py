@@ -12,8 +12,8 @@ from collections.abc import AsyncGenerator
 
 import strawberry
 
-from api.domain import Role
-from api.errors import Forbidden
+from api.core.domain import Role
+from api.core.errors import Forbidden
 from realtime import tech_channel
 from schema.context import Info
 from schema.permissions import Technician, allow

@@ -7,9 +7,9 @@ from typing import Any
 
 import strawberry
 
-from api import domain
-from api.clock import utcnow
-from api.store import Doc
+from api.core import domain
+from api.core.clock import utcnow
+from api.persistence.store import Doc
 from schema.context import Info
 from schema.enums import JobKind, JobStatus, Priority, Role, TechStatus
 from schema.permissions import Staff, allow

@@ -8,9 +8,9 @@ from datetime import datetime
 
 import strawberry
 
-from api import voice
-from api.alerts import AlertKind, AlertStatus
-from api.store import Doc
+from api.persistence.store import Doc
+from api.voice import service as voice
+from api.voice.alerts import AlertKind, AlertStatus
 from realtime import tech_channel
 from schema.context import Info
 from schema.permissions import Dispatcher, Technician, allow

@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from api.profiles import geo_point
-from api.store import Store
+from api.persistence.documents import geo_point
+from api.persistence.store import Store
 from tests.gql import Client, token
 from tests.servers import ApiProcess, RedisServer, start_secantus
 

@@ -13,8 +13,8 @@ from typing import Any
 import pymongo
 from pymongo.errors import OperationFailure
 
-from api.domain import ACTIVE_STATUSES
-from api.store import Store
+from api.core.domain import ACTIVE_STATUSES
+from api.persistence.store import Store
 from tests.gql import Client, GraphQLError, Phone
 
 

@@ -11,8 +11,8 @@ from typing import Any
 import httpx
 from websockets.asyncio.client import ClientConnection, connect
 
-from api.auth import issue_token
-from api.domain import Role
+from api.access.tokens import issue_token
+from api.core.domain import Role
 from mobile_contract import operation
 from tests.servers import TEST_SECRET
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import httpx
 
-from api.embedded import EmbeddedDatabase, free_port
+from api.ops.embedded import EmbeddedDatabase, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_SECRET = "test-secret-" + "x" * 40
@@ -107,7 +107,7 @@ class ApiProcess:
         self.log_path = Path(tempfile.mkstemp(prefix="nextjob-api-", suffix=".log")[1])
         self._log = open(self.log_path, "wb")  # noqa: SIM115 - closed in stop()
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "api.cli", "serve", "--no-seed"],
+            [sys.executable, "-m", "api.ops.cli", "serve", "--no-seed"],
             cwd=ROOT,
             env=env,
             stdout=self._log,

@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 import httpx
 
-from api.store import Store
+from api.persistence.store import Store
 from tests.conftest import BOOK, booking_vars
 from tests.gql import Client
 from tests.servers import ROOT, ApiProcess
@@ -105,7 +105,7 @@ def test_cli_creates_lists_and_revokes(mongo_uri: str, db_name: str, store: Stor
 
     def cli(*args: str) -> str:
         run = subprocess.run(
-            [sys.executable, "-m", "api.cli", "apikey", *args],
+            [sys.executable, "-m", "api.ops.cli", "apikey", *args],
             cwd=ROOT,
             env=env,
             capture_output=True,

@@ -13,7 +13,7 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
-from api.store import Store
+from api.persistence.store import Store
 from mobile_contract import operation
 from tests.conftest import BOOK, add_tech, booking_vars
 from tests.gql import Client, token

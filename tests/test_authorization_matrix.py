@@ -27,8 +27,8 @@ from graphql import (
 )
 from websockets.asyncio.client import connect
 
-from api.apikeys import SCOPES
-from api.store import Store
+from api.access.apikeys import SCOPES
+from api.persistence.store import Store
 from schema import build_schema
 from tests.conftest import add_tech
 from tests.gql import Client, token

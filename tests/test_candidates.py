@@ -10,13 +10,13 @@ from typing import Any
 
 import pytest
 
-from api.auth import Principal
-from api.dispatch import DispatchService
-from api.domain import JobKind, Priority, Role
-from api.profiles import geo_point
-from api.settings import Settings
-from api.store import Doc, Store
-from api.validation import Booking
+from api.core.domain import JobKind, Priority, Role
+from api.core.principal import Principal
+from api.core.settings import Settings
+from api.core.validation import Booking
+from api.dispatch.service import DispatchService
+from api.persistence.documents import geo_point
+from api.persistence.store import Doc, Store
 from realtime import Broker, MemoryBroker, RedisBroker
 from tests.conftest import AUSTIN, add_tech
 

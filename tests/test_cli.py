@@ -12,15 +12,15 @@ from pathlib import Path
 
 import httpx
 
-from api.auth import verify_token
-from api.domain import Role
-from api.embedded import free_port, pid_alive
+from api.access.tokens import verify_token
+from api.core.domain import Role
+from api.ops.embedded import free_port, pid_alive
 from tests.servers import ROOT, TEST_SECRET
 
 
 def nextjob(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "api.cli", *args],
+        [sys.executable, "-m", "api.ops.cli", *args],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -76,7 +76,7 @@ def _children(pid: int) -> list[int]:
 
 def _serve(env: dict[str, str], port: int) -> subprocess.Popen[str]:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "api.cli", "serve"],
+        [sys.executable, "-m", "api.ops.cli", "serve"],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,

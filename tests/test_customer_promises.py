@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from api.profiles import geo_point
-from api.store import Store
+from api.persistence.documents import geo_point
+from api.persistence.store import Store
 from mobile_contract import operation
 from tests.conftest import AUSTIN, BOOK, add_tech, booking_vars
 from tests.gql import Client

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from api.store import Store
+from api.persistence.store import Store
 from mobile_contract import operation
 from tests.conftest import AUSTIN, BOOK, add_tech, booking_vars
 from tests.gql import Client, Phone, token

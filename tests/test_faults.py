@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from api.embedded import free_port
-from api.store import Store
+from api.ops.embedded import free_port
+from api.persistence.store import Store
 from mobile_contract import operation
 from tests.conftest import BOOK, add_tech, booking_vars
 from tests.faults import (

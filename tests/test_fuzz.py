@@ -19,9 +19,9 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 from websockets.typing import Subprotocol
 
-from api.auth import issue_token
-from api.domain import Role
-from api.store import Store
+from api.access.tokens import issue_token
+from api.core.domain import Role
+from api.persistence.store import Store
 from tests.conftest import BOOK, add_tech, booking_vars
 from tests.gql import Client, token
 from tests.servers import ApiProcess

@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from api.store import Store
+from api.persistence.store import Store
 from tests.gql import token
 from tests.servers import ApiProcess
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from api.kpis import compute, duty_hours
+from api.insight.kpis import compute, duty_hours
 
 T0 = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)  # 08:00 in Austin
 

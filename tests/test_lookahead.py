@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 import httpx
 
-from api.store import Store
+from api.persistence.store import Store
 from mobile_contract import operation
 from tests.conftest import BOOK, add_tech, booking_vars
 from tests.gql import Client

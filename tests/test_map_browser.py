@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 from playwright.async_api import Page, async_playwright, expect
 
-from api.seed import seed_demo
-from api.store import Store
+from api.ops.seed import seed_demo
+from api.persistence.store import Store
 from mobile_contract import operation
 from tests.conftest import AUSTIN, BOOK, add_tech, booking_vars
 from tests.gql import Client, token

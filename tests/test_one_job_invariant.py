@@ -10,8 +10,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from pymongo.errors import DuplicateKeyError
 
-from api.profiles import geo_point
-from api.store import Store
+from api.persistence.documents import geo_point
+from api.persistence.store import Store
 from tests.conftest import AUSTIN, add_tech
 from tests.gql import Client, GraphQLError, token
 from tests.servers import ApiProcess

@@ -13,9 +13,9 @@ import httpx
 import pytest
 import strawberry
 
-from api.errors import NotFound
-from api.metrics import Metrics
-from api.store import Store
+from api.core.errors import NotFound
+from api.persistence.store import Store
+from api.transport.metrics import Metrics
 from mobile_contract import operation
 from schema.errors import ErrorCodes
 from schema.metrics_extension import ErrorMetrics

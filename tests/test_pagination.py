@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from api.store import Store
+from api.persistence.store import Store
 from tests.conftest import BOOK, add_tech, booking_vars
 from tests.gql import Client
 from tests.servers import ApiProcess

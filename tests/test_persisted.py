@@ -12,7 +12,7 @@ import httpx
 import pytest
 from websockets.asyncio.client import connect
 
-from api.store import Store
+from api.persistence.store import Store
 from mobile_contract import manifest, operation
 from tests.conftest import add_tech
 from tests.gql import token

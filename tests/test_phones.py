@@ -9,7 +9,7 @@ import sys
 import time
 from collections.abc import Callable
 
-from api.store import Store
+from api.persistence.store import Store
 from tests.conftest import AUSTIN, BOOK, add_tech, booking_vars
 from tests.gql import Client
 from tests.servers import ROOT, TEST_SECRET, ApiProcess
@@ -27,7 +27,7 @@ async def test_simulated_phones_complete_booked_jobs(
         await csr.execute(BOOK, booking_vars(at=at, phone=f"512-555-01{i:02d}"))
     env = {**os.environ, "NEXTJOB_JWT_SECRET": TEST_SECRET}
     # `--opt=value` form: api/cli.py's REMAINDER parsing reorders `--opt value` pairs.
-    cmd = [sys.executable, "-m", "api.cli", "phones", "--count=2", f"--url={api.base_url}"]
+    cmd = [sys.executable, "-m", "api.ops.cli", "phones", "--count=2", f"--url={api.base_url}"]
     cmd += ["--tech-prefix=ph_", "--time-scale=7200", "--duration=60", "--seed=7"]
     pipe = asyncio.subprocess.PIPE
     phones = await asyncio.create_subprocess_exec(*cmd, cwd=ROOT, env=env, stdout=pipe, stderr=pipe)

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from api.ratelimit import Limit, gcra
-from api.store import Store
+from api.access.ratelimit import Limit, gcra
+from api.persistence.store import Store
 from tests.gql import token
 from tests.servers import ApiProcess
 

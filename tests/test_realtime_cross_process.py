@@ -11,7 +11,7 @@ import httpx
 import pytest
 import redis.asyncio as aioredis
 
-from api.store import Store
+from api.persistence.store import Store
 from realtime import tech_channel
 from tests.conftest import BOOK, add_tech, booking_vars
 from tests.gql import Client, Phone, token

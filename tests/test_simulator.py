@@ -12,14 +12,15 @@ from datetime import time, timedelta
 
 import pytest
 
-from api.dispatch import Policy
-from api.profiles import CompanyPrior, geo_point, tech_profile
-from api.settings import Settings
-from api.simulator.records import ShiftRecord
-from api.simulator.report import summarize, utilization_by_tech
-from api.simulator.simulation import Simulation, simulate
-from api.simulator.world import World, make_world
-from api.store import Store
+from api.core.settings import Settings
+from api.dispatch.profiles import CompanyPrior, tech_profile
+from api.dispatch.service import Policy
+from api.ops.simulator.records import ShiftRecord
+from api.ops.simulator.report import summarize, utilization_by_tech
+from api.ops.simulator.simulation import Simulation, simulate
+from api.ops.simulator.world import World, make_world
+from api.persistence.documents import geo_point
+from api.persistence.store import Store
 from tests.servers import ROOT
 
 KPIS = (
@@ -164,7 +165,7 @@ def test_json_output_parses(mongo_uri: str) -> None:
     env.update(MONGODB_URI=mongo_uri, NEXTJOB_TIMEZONE="America/Chicago")
     args = ["--json", "--techs", "2", "--days", "1", "--seed", "5", "--calls-per-tech", "3"]
     out = subprocess.run(
-        [sys.executable, "-m", "api.simulator", *args],
+        [sys.executable, "-m", "api.ops.simulator", *args],
         cwd=ROOT,
         env=env,
         capture_output=True,

@@ -13,11 +13,11 @@ from typing import Any
 
 import pytest
 
-from api.domain import ACTIVE_STATUSES, FINAL_STATUSES
-from api.kpis import load_and_compute
-from api.phones.mutations import Flakiness
-from api.phones.phone import Drive, SimulatedPhone
-from api.store import Store
+from api.core.domain import ACTIVE_STATUSES, FINAL_STATUSES
+from api.insight.kpis import load_and_compute
+from api.ops.phones.mutations import Flakiness
+from api.ops.phones.phone import Drive, SimulatedPhone
+from api.persistence.store import Store
 from tests.conftest import AUSTIN, BOOK, add_tech, booking_vars
 from tests.faults import assert_trail
 from tests.gql import Client, GraphQLError, token

@@ -1,0 +1,188 @@
+"""Each API process's in-memory index of the open (booked) jobs, for routing.
+
+A decision reads its candidates from here, so it costs no database round trip but
+the atomic assignment itself. The index is kept fresh three ways:
+
+- a load at start, then a resync every period that compares `version`s with
+  MongoDB and re-reads only what differs (heals anything a lost event left);
+- the board's "job" events: re-read that one job and upsert or drop it;
+- the service's own writes, applied directly (no wait for the broker round trip).
+
+A stale entry is harmless: the assignment's conditional write refuses it with
+Conflict, dispatch tries the runner-up, and `refresh` corrects the entry.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable
+from datetime import datetime, timedelta
+
+from pymongo.errors import PyMongoError
+
+from api.core.clock import Clock
+from api.core.domain import JobStatus
+from api.core.errors import NextjobError
+from api.core.tasks import cancel_all
+from api.dispatch.profiles import open_job
+from api.persistence.store import Doc, Store, translate
+from realtime import Broker, Event, Subscription, board_channel
+from routing import JobPool, JobTable
+
+log = logging.getLogger(__name__)
+
+_BOOKED = JobStatus.BOOKED.value
+_FETCH_CHUNK = 1000
+
+
+class OpenJobIndex:
+    """The booked jobs of one process, as a `JobPool` that routing scores in place."""
+
+    def __init__(self, store: Store, broker: Broker, clock: Clock, resync_seconds: float) -> None:
+        self.store = store
+        self.broker = broker
+        self.clock = clock
+        self.resync_every = resync_seconds
+        self.pool = JobPool()
+        self._versions: dict[str, int] = {}  # newest version applied, booked or not
+        self._pending: set[str] | None = None  # ids applied while a resync reads
+        self._loaded_at: datetime | None = None  # on the service's clock
+        self._resync_lock = asyncio.Lock()
+        self._tasks: list[asyncio.Task[None]] = []
+        self._exit = contextlib.AsyncExitStack()
+
+    # ---- lifecycle ---------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Load, then follow the board's events and resync periodically until `stop`."""
+        # Subscribe before loading, so nothing booked during the load goes unheard.
+        sub = await self._exit.enter_async_context(self.broker.subscribe(board_channel()))
+        await self.resync()
+        self._tasks = [
+            asyncio.create_task(self._listen(sub), name="open-jobs-listener"),
+            asyncio.create_task(self._resync_forever(), name="open-jobs-resync"),
+        ]
+
+    async def stop(self) -> None:
+        tasks, self._tasks = self._tasks, []
+        await cancel_all(tasks)
+        await self._exit.aclose()
+
+    async def ensure_fresh(self) -> None:
+        """Without `start` (the simulator, scripts), resync when a period has passed on
+        the service's clock, so a virtual day sees direct database writes too."""
+        if self._tasks:
+            return
+        period = timedelta(seconds=self.resync_every)
+        if self._loaded_at is None or self.clock() - self._loaded_at >= period:
+            await self.resync()
+
+    # ---- reads -------------------------------------------------------------------------
+
+    def table(self) -> JobTable:
+        """The open jobs as routing's table: valid until the index next changes."""
+        return self.pool.table()
+
+    def __len__(self) -> int:
+        return len(self.pool)
+
+    def __contains__(self, job_id: object) -> bool:
+        return job_id in self.pool
+
+    # ---- updates -----------------------------------------------------------------------
+
+    def apply(self, doc: Doc) -> None:
+        """Take a job document just written or read: booked means open, anything else
+        means gone. An older version than one already applied is ignored."""
+        job_id = str(doc["_id"])
+        version = int(doc.get("version", 0))
+        if version < self._versions.get(job_id, -1):
+            return
+        self._versions[job_id] = version
+        if self._pending is not None:
+            self._pending.add(job_id)
+        if doc.get("status") != _BOOKED:
+            self.pool.remove(job_id)
+            return
+        try:
+            self.pool.upsert(open_job(doc))
+        except (KeyError, TypeError, ValueError) as exc:
+            log.warning("open job %s left out of the index: %s", job_id, exc)
+            self.pool.remove(job_id)
+
+    async def refresh(self, job_id: str) -> None:
+        """Re-read one job from MongoDB and apply it (dropping it if it is gone)."""
+        doc: Doc | None = await self.store.jobs.find_one({"_id": job_id})
+        if doc is not None:
+            self.apply(doc)
+            return
+        self.pool.remove(job_id)
+        if self._pending is not None:
+            self._pending.add(job_id)
+
+    async def resync(self) -> None:
+        """Make the index equal MongoDB's booked jobs, re-reading only what changed."""
+        async with self._resync_lock:
+            self._pending = set()
+            try:
+                await self._resync()
+            finally:
+                self._pending = None
+            self._loaded_at = self.clock()
+
+    async def _resync(self) -> None:
+        if not self.pool:
+            async for doc in self.store.jobs.find({"status": _BOOKED}):
+                self.apply(doc)
+        booked: dict[str, int] = {}
+        async for doc in self.store.jobs.find({"status": _BOOKED}, {"version": 1}):
+            booked[str(doc["_id"])] = int(doc.get("version", 0))
+        changed = [
+            job_id
+            for job_id, version in booked.items()
+            if job_id not in self.pool or self._versions.get(job_id) != version
+        ]
+        for start in range(0, len(changed), _FETCH_CHUNK):
+            chunk = changed[start : start + _FETCH_CHUNK]
+            async for doc in self.store.jobs.find({"_id": {"$in": chunk}}):
+                self.apply(doc)
+        pending = self._pending or set()
+        for job_id in self.pool.ids():
+            # Applied during this resync means newer than the snapshot: keep it.
+            if job_id not in booked and job_id not in pending:
+                self.pool.remove(job_id)
+        self._versions = {
+            job_id: v
+            for job_id, v in self._versions.items()
+            if job_id in self.pool or job_id in pending
+        }
+
+    # ---- background --------------------------------------------------------------------
+
+    async def _listen(self, sub: Subscription) -> None:
+        async for event in sub:
+            await self._safely(self._on_event(event))
+
+    async def _on_event(self, event: Event) -> None:
+        if event["kind"] == "job":
+            if event["version"] > self._versions.get(event["id"], -1):
+                await self.refresh(event["id"])
+        elif event["kind"] == "board" and event["version"] < 0:
+            await self.resync()  # the broker reconnected: events may have been lost
+
+    async def _resync_forever(self) -> None:
+        # A housekeeping timer on the event loop's clock, not the (maybe virtual) domain
+        # clock: it paces work in this process, it does not decide anything about jobs.
+        while True:
+            await asyncio.sleep(self.resync_every)
+            await self._safely(self.resync())
+
+    async def _safely(self, work: Awaitable[None]) -> None:
+        try:
+            await work
+        except NextjobError as exc:
+            log.warning("open-job index update skipped: %s", exc.message)
+        except PyMongoError as exc:
+            log.warning("open-job index update skipped: %s", translate(exc).message)

@@ -1,0 +1,113 @@
+"""Turn stored documents into routing's plain data (the only place that knows both)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from api.customers.places import point
+from api.persistence.store import Doc
+from routing import OpenJob, TechProfile, shrunk_close_rate, shrunk_ticket_factor
+
+_DEFAULT_CLOSE_RATE = 0.5
+_DEFAULT_TICKET = 800.0
+# Pseudo-counts: a kind's company rate leans on the overall rate until it has ~20
+# results; a tech's kind rate leans on their own overall rate (scaled by how that kind
+# sells company-wide) until they have ~10 results of that kind.
+_COMPANY_KIND_WEIGHT = 20.0
+_TECH_KIND_WEIGHT = 10.0
+
+
+def kind_stats(doc: Doc) -> Mapping[str, Doc]:
+    """A technician's per-kind results: {kind: {completed, sales, sold_total}}."""
+    by_kind: Mapping[str, Doc] = doc.get("stats_by_kind") or {}
+    return by_kind
+
+
+@dataclass(frozen=True, slots=True)
+class CompanyPrior:
+    """Company-wide results every tech's own results are shrunk toward."""
+
+    close_rate: float
+    avg_ticket: float
+    kind_close_rates: Mapping[str, float] = field(default_factory=dict)
+
+    @classmethod
+    def from_techs(cls, techs: Iterable[Doc]) -> CompanyPrior:
+        completed = sales = 0
+        sold = 0.0
+        kind_completed: Counter[str] = Counter()
+        kind_sales: Counter[str] = Counter()
+        for t in techs:
+            stats = t.get("stats") or {}
+            completed += int(stats.get("completed", 0))
+            sales += int(stats.get("sales", 0))
+            sold += float(stats.get("sold_total", 0.0))
+            for kind, ks in kind_stats(t).items():
+                kind_completed[kind] += int(ks.get("completed", 0))
+                kind_sales[kind] += int(ks.get("sales", 0))
+        close_rate = sales / completed if completed else _DEFAULT_CLOSE_RATE
+        avg_ticket = sold / sales if sales else _DEFAULT_TICKET
+        kind_rates = {
+            kind: shrunk_close_rate(kind_sales[kind], n, close_rate, _COMPANY_KIND_WEIGHT)
+            for kind, n in kind_completed.items()
+        }
+        return cls(close_rate=close_rate, avg_ticket=avg_ticket, kind_close_rates=kind_rates)
+
+    def kind_factor(self, kind: str) -> float:
+        """How a kind sells relative to the average call (1.0 when unknown)."""
+        if self.close_rate <= 0.0:
+            return 1.0
+        return self.kind_close_rates.get(kind, self.close_rate) / self.close_rate
+
+
+def kind_close_rates(doc: Doc, overall: float, prior: CompanyPrior) -> dict[str, float]:
+    """P(sale | tech, kind): the tech's kind record shrunk toward overall x kind factor."""
+    rates = {}
+    for kind in prior.kind_close_rates:
+        ks = kind_stats(doc).get(kind) or {}
+        toward = min(overall * prior.kind_factor(kind), 1.0)
+        n, sold = int(ks.get("completed", 0)), int(ks.get("sales", 0))
+        rates[kind] = shrunk_close_rate(sold, n, toward, _TECH_KIND_WEIGHT)
+    return rates
+
+
+def tech_profile(doc: Doc, prior: CompanyPrior) -> TechProfile:
+    stats = doc.get("stats") or {}
+    completed = int(stats.get("completed", 0))
+    sales = int(stats.get("sales", 0))
+    shift_end: datetime | None = doc.get("shift_ends_at")
+    overtime: datetime | None = doc.get("overtime_until")
+    close_rate = shrunk_close_rate(sales, completed, prior.close_rate)
+    return TechProfile(
+        id=doc["_id"],
+        location=point(doc.get("location") or doc["home"]),
+        skills=frozenset(doc.get("skills", ())),
+        shift_end=shift_end,
+        overtime_until=overtime,
+        close_rate=close_rate,
+        kind_close_rates=kind_close_rates(doc, close_rate, prior),
+        peer_close_rate=prior.close_rate if prior.close_rate > 0.0 else None,
+        ticket_factor=shrunk_ticket_factor(
+            float(stats.get("sold_total", 0.0)), sales, prior.avg_ticket
+        ),
+        declined_job_ids=frozenset(doc.get("declined_today", ())),
+    )
+
+
+def open_job(doc: Doc) -> OpenJob:
+    return OpenJob(
+        id=doc["_id"],
+        location=point(doc["location"]),
+        kind=doc["kind"],
+        priority=doc["priority"],
+        value=float(doc["estimated_value"]),
+        duration_min=float(doc["duration_min"]),
+        required_skills=frozenset(doc.get("required_skills", ())),
+        window_start=doc["window_start"],
+        window_end=doc["window_end"],
+        booked_at=doc["booked_at"],
+        urgency_list=bool(doc.get("urgency_list", False)),
+    )

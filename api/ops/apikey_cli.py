@@ -1,0 +1,52 @@
+"""`nextjob apikey create|list|revoke`: API keys for integrations, from the shell."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from api.access.apikeys import ApiKeys, parse_scopes
+from api.core.errors import NextjobError
+from api.core.settings import Settings
+
+
+def add_apikey_parser(sub: Any) -> None:
+    apikey = sub.add_parser("apikey", help="create, list or revoke integration API keys")
+    actions = apikey.add_subparsers(dest="action", required=True)
+    create = actions.add_parser("create", help="create a key; it is printed once")
+    create.add_argument("--name", required=True, help="what the key is for")
+    create.add_argument(
+        "--scopes", required=True, help="comma-separated: jobs:read,jobs:write,technicians:read,..."
+    )
+    create.add_argument("--created-by", default="cli", help="recorded as the creator")
+    listing = actions.add_parser("list", help="list keys (never their secrets)")
+    listing.add_argument("--all", action="store_true", help="include revoked keys")
+    revoke = actions.add_parser("revoke", help="revoke a key by id")
+    revoke.add_argument("id", help="key id (key_...)")
+
+
+async def run_apikey(settings: Settings, uri: str, args: argparse.Namespace) -> int:
+    from api.persistence.store import Store
+
+    store = Store(uri, settings.db_name)
+    keys = ApiKeys(store.db["api_keys"])
+    try:
+        await keys.ensure_indexes()
+        if args.action == "create":
+            doc, key = await keys.create(args.name, parse_scopes(args.scopes), args.created_by)
+            print(f"id:     {doc['_id']}\nscopes: {','.join(doc['scopes'])}")
+            print(f"key:    {key}\n(shown once: store it now; only its hash is kept)")
+        elif args.action == "list":
+            for d in await keys.list(include_revoked=args.all):
+                state = f"revoked {d['revoked_at']:%Y-%m-%d}" if d.get("revoked_at") else "active"
+                print(f"{d['_id']}  {d['name']!r}  {','.join(d['scopes'])}  {state}")
+        else:
+            doc = await keys.revoke(args.id)
+            print(f"{doc['_id']} revoked at {doc['revoked_at']:%Y-%m-%d %H:%M:%S}Z")
+    except NextjobError as exc:
+        print(f"nextjob: {exc.message}", file=sys.stderr)
+        return 1
+    finally:
+        await store.close()
+    return 0

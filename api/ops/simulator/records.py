@@ -1,0 +1,68 @@
+"""What happened, as the simulator observed it: one record per call and per shift."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from api.ops.simulator.world import Call
+
+
+class Outcome(StrEnum):
+    BOOKED = "booked"  # still on the board
+    WORKING = "working"  # assigned, on the way or on site
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"  # by the customer
+    UNSERVED = "unserved"  # still on the board at day end: handed back to be rebooked
+
+
+@dataclass(slots=True)
+class JobRecord:
+    job_id: str
+    call: Call
+    outcome: Outcome = Outcome.BOOKED
+    tech_id: str | None = None
+    assigned_at: datetime | None = None
+    drive_min: float = 0.0
+    arrived_at: datetime | None = None
+    onsite_min: float = 0.0
+    completed_at: datetime | None = None
+    sold: float = 0.0
+
+    @property
+    def on_time(self) -> bool | None:
+        """Arrived within the arrival window; None if nobody arrived."""
+        if self.arrived_at is None:
+            return None
+        b = self.call.booking
+        return b.window_start <= self.arrived_at <= b.window_end
+
+
+@dataclass(slots=True)
+class ShiftRecord:
+    """One technician's day: paid from clocking on to the later of shift end and clocking off."""
+
+    tech_id: str
+    day: int
+    on_at: datetime
+    scheduled_end: datetime
+    off_at: datetime | None = None
+    drive_min: float = 0.0
+    onsite_min: float = 0.0
+    jobs: int = 0
+
+    @property
+    def paid_min(self) -> float:
+        end = self.scheduled_end if self.off_at is None else max(self.off_at, self.scheduled_end)
+        return max((end - self.on_at).total_seconds() / 60.0, 0.0)
+
+
+@dataclass(frozen=True, slots=True)
+class LearnedTech:
+    """A technician's hidden close rate next to what the store's results say about it."""
+
+    tech_id: str
+    true_close_rate: float
+    completed: int
+    sales: int

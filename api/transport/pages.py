@@ -1,0 +1,73 @@
+"""The pages: the dispatcher's live map at /map and the customer's tracking page.
+
+The map: the static page from `web/public`, Leaflet from
+`web/node_modules`, and the little configuration the page needs.
+
+The page itself talks only to the public GraphQL API, with the dispatcher's token.
+"""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from api.customers.tracking import public_view
+from api.persistence.store import Store
+
+WEB = Path(__file__).resolve().parents[2] / "web"
+
+
+def map_routes() -> list[BaseRoute]:
+    """Routes for /map. Missing folders (no `npm ci` yet) give 404s, not a failed start."""
+    leaflet = WEB / "node_modules" / "leaflet" / "dist"
+    return [
+        Route("/map", _with_slash, methods=["GET"]),
+        Route("/map/config.json", map_config, methods=["GET"]),
+        Mount("/map/leaflet", StaticFiles(directory=leaflet, check_dir=False)),
+        Mount("/map", StaticFiles(directory=WEB / "public", html=True, check_dir=False)),
+    ]
+
+
+async def _with_slash(request: Request) -> RedirectResponse:
+    # Relative asset URLs need the slash; the query (a pasted ?token=) is kept.
+    return RedirectResponse(request.url.replace(path="/map/"), status_code=307)
+
+
+async def map_config(request: Request) -> JSONResponse:
+    """What the page cannot know by itself: the tile server and the company's time zone."""
+    settings = request.app.state.settings
+    return JSONResponse(
+        {"tileUrl": settings.map_tile_url, "timezone": settings.timezone, "graphql": "/graphql"},
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+async def tracking_page(request: Request) -> Response:
+    store: Store = request.app.state.store
+    token = request.path_params["token"]
+    planned = request.app.state.planner.expected
+    view = await public_view(store, token.removesuffix(".json"), request.app.state.clock(), planned)
+    headers = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+    if view is None:
+        return HTMLResponse("<h1>This tracking link has expired.</h1>", 404, headers=headers)
+    if token.endswith(".json"):
+        return JSONResponse(view, headers=headers)
+    who = html.escape(view["technician"] or "Your technician")
+    eta = html.escape(view["eta"] or "within your arrival window")
+    where = ""
+    if view["position"]:
+        p = view["position"]
+        where = f"<p>Now at {p['lat']:.4f}, {p['lon']:.4f}</p>"
+    body = (
+        "<!doctype html><meta charset=utf-8><meta http-equiv=refresh content=30>"
+        "<meta name=viewport content='width=device-width'><title>Your visit</title>"
+        f"<h1>{who}</h1><p>Status: {html.escape(view['status'].replace('_', ' '))}</p>"
+        f"<p>Arrival: {eta}</p><p>Window: {html.escape(view['window']['start'])} to "
+        f"{html.escape(view['window']['end'])}</p>{where}"
+    )
+    return HTMLResponse(body, headers=headers)
