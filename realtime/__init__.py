@@ -1,6 +1,13 @@
 """Pub/sub that tells subscribers to look again: Redis across processes, memory in one."""
 
-from realtime.broker import Broker, Event, Subscription, board_channel, tech_channel
+from realtime.broker import (
+    Broker,
+    Event,
+    Subscription,
+    board_channel,
+    credentials_channel,
+    tech_channel,
+)
 from realtime.factory import create_broker
 from realtime.memory import MemoryBroker
 from realtime.redis import RedisBroker
@@ -12,6 +19,7 @@ __all__ = [
     "RedisBroker",
     "Subscription",
     "board_channel",
+    "credentials_channel",
     "create_broker",
     "tech_channel",
 ]

@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager
 from typing import Literal, Protocol, TypedDict
 
-EventKind = Literal["job", "technician", "board", "message", "alert"]
+EventKind = Literal["job", "technician", "board", "message", "alert", "credential"]
 
 
 class Event(TypedDict):
@@ -30,6 +30,13 @@ def board_channel() -> str:
     return "board"
 
 
+def credentials_channel() -> str:
+    """Where revocations are announced: an event of kind "credential" whose id is one of
+    a principal's credential keys (`sub:<subject>`, `session:<id>`, `jti:<id>`); every
+    process re-checks the sockets holding such a credential and closes the dead ones."""
+    return "credentials"
+
+
 def encode(event: Event) -> str:
     return json.dumps(event, separators=(",", ":"))
 
@@ -42,7 +49,7 @@ def decode(raw: str | bytes) -> Event | None:
         return None
     if (
         not isinstance(data, dict)
-        or data.get("kind") not in ("job", "technician", "board", "message", "alert")
+        or data.get("kind") not in ("job", "technician", "board", "message", "alert", "credential")
         or not isinstance(data.get("id"), str)
         or not isinstance(data.get("version"), int)
         or isinstance(data.get("version"), bool)
