@@ -19,7 +19,7 @@ __all__ = [
     "RedisBroker",
     "Subscription",
     "board_channel",
-    "credentials_channel",
     "create_broker",
+    "credentials_channel",
     "tech_channel",
 ]

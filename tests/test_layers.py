@@ -115,9 +115,7 @@ def _violations() -> list[str]:
 
 def test_every_module_belongs_to_a_package() -> None:
     """No module is left loose at the top of `api/`: each lives in a named package."""
-    loose = [
-        m for m, _ in _modules() if m.startswith("api") and _owner(m) is None and m != "api"
-    ]
+    loose = [m for m, _ in _modules() if m.startswith("api") and _owner(m) is None and m != "api"]
     assert loose == []
 
 
