@@ -64,7 +64,12 @@ class Kpis:
     avg_revenue_per_call: float | None = strawberry.field(description="Revenue per completed job.")
     jobs_per_tech: float | None = strawberry.field(description="Completed jobs per working tech.")
     calls_booked_per_csr: list[CsrCount] = strawberry.field(description="Bookings by CSR.")
-    on_time_rate: float | None = strawberry.field(description="Arrivals within the window.")
+    on_time_rate: float | None = strawberry.field(
+        description=(
+            "Share of arrivals no later than the window's end (an early arrival, which the "
+            "customer is told of first, counts as on time)."
+        )
+    )
     drive_share: float | None = strawberry.field(description="Drive / (drive + on site).")
     utilization_target: float = strawberry.field(description="The trade's gold standard, 0.75.")
     technicians: list[TechnicianKpi] = strawberry.field(description="Per technician.")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import uuid
@@ -59,7 +60,9 @@ async def store(mongo_uri: str, db_name: str) -> AsyncIterator[Store]:
     try:
         yield s
     finally:
-        await s.client.drop_database(db_name)
+        # Bounded: a server left with a dead client's open transaction must fail this
+        # test's teardown, not hang the run.
+        await asyncio.wait_for(s.client.drop_database(db_name), timeout=90)
         await s.close()
 
 

@@ -122,3 +122,14 @@ def test_work_in_progress_counts_only_until_now() -> None:
     (t1,) = k.techs
     assert (t1.on_duty_hours, t1.on_site_hours) == (2.0, 1.0)
     assert t1.utilization == 0.5
+
+
+def test_an_early_arrival_is_on_time_and_a_late_one_is_not() -> None:
+    """Arriving before the window (the customer is called first) keeps the promise;
+    arriving after its end breaks it."""
+    jobs = [
+        job("early", "t1", arrived_at=h(-0.5), completed_at=h(1)),
+        job("late", "t1", arrived_at=h(4.25), completed_at=h(5)),
+    ]
+    k = compute(jobs, duty("t1", -1, 8), h(-2), h(10))
+    assert k.on_time_rate == 0.5

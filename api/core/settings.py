@@ -47,6 +47,11 @@ class Settings(BaseSettings):
     )
     seed_demo: bool = Field(default=True, description="Seed the demo company into an empty DB.")
     graphiql: bool = Field(default=True, description="Serve GraphiQL on GET /graphql.")
+    log_format: str = Field(
+        default="auto",
+        pattern="^(auto|json|text)$",
+        description="Log lines: `text` for people, `json` for collectors; `auto` = text on a tty.",
+    )
     public_url: str | None = Field(
         default=None,
         description="Base URL customers reach the API at (tracking links); default host:port.",

@@ -2,7 +2,9 @@
 
 Billable utilization = on-site time / time on duty (75% is the trade's gold standard;
 above 95% means overwork or doctored numbers). Drive share = drive time / (drive +
-on-site). On time = arrived within the promised window.
+on-site). On time = arrived no later than the end of the promised window: the
+customer is called before any early arrival ("we can come sooner"), so arriving ahead
+of the window keeps the promise; only a late arrival breaks it.
 """
 
 from __future__ import annotations
@@ -106,7 +108,7 @@ def compute(
         if j.get("arrived_at"):
             if start <= j["arrived_at"] < end:
                 arrivals += 1
-                on_time += j["window_start"] <= j["arrived_at"] <= j["window_end"]
+                on_time += j["arrived_at"] <= j["window_end"]
             if j.get("travel_started_at"):
                 drive[tech] += _clip(j["travel_started_at"], j["arrived_at"], start, end)
             left = j.get("completed_at") or until

@@ -152,7 +152,7 @@ def _start_phones(settings: Settings, count: int) -> subprocess.Popen[bytes]:
 def _run_uvicorn(settings: Settings, uri: str) -> None:
     import uvicorn
 
-    from api.ops.logging import log_config
+    from api.ops.logging import log_config, wants_json
     from api.transport.app import create_app
 
     # uvicorn drains on SIGTERM, then re-raises it to whatever handler was here before:
@@ -163,7 +163,7 @@ def _run_uvicorn(settings: Settings, uri: str) -> None:
         host=settings.host,
         port=settings.port,
         log_level="info",
-        log_config=log_config(),
+        log_config=log_config(json_lines=wants_json(settings.log_format)),
         # SIGTERM: stop accepting, close WebSockets with 1012 (phones reconnect
         # elsewhere), let in-flight requests finish for up to this long.
         timeout_graceful_shutdown=20,

@@ -1,4 +1,5 @@
-"""Structured logs: one JSON object per line, with the request id, secrets scrubbed.
+"""Logs: readable lines in a terminal, one JSON object per line elsewhere (or when
+`NEXTJOB_LOG_FORMAT=json`), with the request id and secrets scrubbed either way.
 
 Every line carries the request id that `RequestIdMiddleware` set. Bearer tokens,
 JWTs and `token=`-style query parameters become `[redacted]` in every message.
@@ -9,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import sys
 from datetime import UTC, datetime
 from typing import Any
 
@@ -47,13 +49,38 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False, default=str)
 
 
-def log_config(level: str = "INFO") -> dict[str, Any]:
-    """A `logging.config.dictConfig` (also uvicorn's `log_config`): JSON lines on stderr."""
-    handler = {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"}
+class ConsoleFormatter(logging.Formatter):
+    """One short line per record for a person at a terminal: local time, level, message."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        at = datetime.fromtimestamp(record.created).strftime("%H:%M:%S")
+        line = f"{at} {record.levelname.lower():<7} {redact(record.getMessage())}"
+        rid = request_id.get()
+        if rid is not None and record.levelno >= logging.WARNING:
+            line += f"  [request {rid}]"
+        if record.exc_info:
+            line += "\n" + redact(self.formatException(record.exc_info))
+        return line
+
+
+def wants_json(setting: str) -> bool:
+    """`json` or `text` as set; `auto` means JSON unless stderr is a terminal."""
+    if setting in ("json", "text"):
+        return setting == "json"
+    return not sys.stderr.isatty()
+
+
+def log_config(level: str = "INFO", *, json_lines: bool = True) -> dict[str, Any]:
+    """A `logging.config.dictConfig` (also uvicorn's `log_config`) writing to stderr."""
+    kind = "json" if json_lines else "console"
+    handler = {"class": "logging.StreamHandler", "formatter": kind, "stream": "ext://sys.stderr"}
     return {
         "version": 1,
         "disable_existing_loggers": False,
-        "formatters": {"json": {"()": "api.ops.logging.JsonFormatter"}},
+        "formatters": {
+            "json": {"()": "api.ops.logging.JsonFormatter"},
+            "console": {"()": "api.ops.logging.ConsoleFormatter"},
+        },
         "handlers": {"default": handler},
         "root": {"handlers": ["default"], "level": level},
         "loggers": {

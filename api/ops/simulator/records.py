@@ -32,11 +32,12 @@ class JobRecord:
 
     @property
     def on_time(self) -> bool | None:
-        """Arrived within the arrival window; None if nobody arrived."""
+        """Arrived no later than the window's end (early counts, as in the KPIs);
+        None if nobody arrived."""
         if self.arrived_at is None:
             return None
         b = self.call.booking
-        return b.window_start <= self.arrived_at <= b.window_end
+        return self.arrived_at <= b.window_end
 
 
 @dataclass(slots=True)
