@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from graphql import GraphQLError as CoreError
+from pymongo.errors import AutoReconnect, DuplicateKeyError, OperationFailure
 
+from schema.errors import classify
 from tests.faults import fail_point, fail_points_supported
 from tests.gql import Client, GraphQLError, token
 from tests.servers import ApiProcess
-
-pytestmark = pytest.mark.slow
 
 # Reads made outside any transaction: a `find` (one job) and an `aggregate` (a page).
 READS = [
@@ -24,6 +25,7 @@ def failpoints(mongo_uri: str) -> str:
     return mongo_uri
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("command", "query", "healthy_code"), READS)
 async def test_failing_read_outside_a_transaction_is_retryable_unavailable(
     failpoints: str, api: ApiProcess, command: str, query: str, healthy_code: str | None
@@ -44,3 +46,25 @@ async def test_failing_read_outside_a_transaction_is_retryable_unavailable(
             assert await dispatcher.errors(query) == [healthy_code]
     finally:
         await dispatcher.close()
+
+
+@pytest.mark.parametrize(
+    ("driver_error", "code", "retryable"),
+    [
+        (AutoReconnect("connection reset"), "SERVICE_UNAVAILABLE", True),
+        (OperationFailure("refused", code=8), "SERVICE_UNAVAILABLE", True),
+        (OperationFailure("write conflict", code=112), "CONFLICT", None),
+        (DuplicateKeyError("E11000 dup key: active_tech_id"), "CONFLICT", None),
+    ],
+)
+def test_driver_error_escaping_any_resolver_is_classified_not_masked(
+    driver_error: Exception, code: str, retryable: bool | None
+) -> None:
+    """A driver error that no code below the schema translated still leaves with our code
+    (and `retryable` where a retry helps), never as INTERNAL_SERVER_ERROR."""
+    escaped = CoreError("boom", path=["job"], original_error=driver_error)
+    answer = classify(escaped)
+    assert answer.extensions is not None
+    assert answer.extensions["code"] == code
+    assert answer.extensions.get("retryable") is retryable
+    assert "boom" not in answer.message
