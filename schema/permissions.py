@@ -87,8 +87,11 @@ class Permission(BasePermission):
         self._directive = _directive(name)
 
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        return self.admits(info.context.principal)
+
+    def admits(self, principal: Principal | None) -> bool:
+        """The same rule outside a field (what a stream may show this viewer)."""
         # HTTP requests and sockets without a valid token never reach a resolver.
-        principal = info.context.principal
         return principal is not None and self.rule.admits(principal)
 
     @property

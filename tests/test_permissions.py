@@ -39,4 +39,5 @@ def test_named_permissions_refuse_with_their_message_and_code() -> None:
         assert permission.message
         assert permission.error_extensions == {"code": "FORBIDDEN"}
     assert JobViewer.schema_directive is not Dispatcher.schema_directive
-    assert Dispatcher.rule.admits(DISPATCHER) and not Dispatcher.rule.admits(READER_KEY)
+    assert Dispatcher.admits(DISPATCHER) and not Dispatcher.admits(READER_KEY)
+    assert not Dispatcher.admits(None)

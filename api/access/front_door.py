@@ -17,7 +17,7 @@ from api.core.domain import Role
 from api.core.errors import NextjobError
 from api.core.principal import Principal
 from api.core.settings import Settings
-from api.persistence.driver_errors import mapped_driver_errors
+from api.persistence.driver_errors import maps_driver_errors
 from api.persistence.store import Store
 
 
@@ -41,6 +41,7 @@ class Access:
         await self.limiter.close()
         await self.documents.cache.close()
 
+    @maps_driver_errors
     async def authenticate(self, authorization: str | None, api_key: str | None) -> Principal:
         """A user's JWT or an integration's API key (`Bearer njk_...` or `X-API-Key`)."""
         if api_key is None:
@@ -48,8 +49,7 @@ class Access:
             if not looks_like_api_key(token):
                 return verify_token(self.settings.signing_secret(), token)
             api_key = token
-        with mapped_driver_errors():
-            return await self.keys.authenticate(api_key.strip())
+        return await self.keys.authenticate(api_key.strip())
 
     async def check_rate(self, principal: Principal) -> None:
         """Spend one request of this caller's budget, or raise `RateLimited`."""
