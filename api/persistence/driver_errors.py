@@ -1,15 +1,16 @@
 """pymongo's errors become ours at the I/O boundary, in one place.
 
-    PyMongoError                                   -> NextjobError
-    ├── DuplicateKeyError                          -> Conflict       CONFLICT
-    ├── OperationFailure, code 112 (write conflict) -> Conflict       CONFLICT
-    ├── ConnectionFailure / ServerSelectionTimeout -> Unavailable    SERVICE_UNAVAILABLE
-    └── anything else the driver raises            -> Unavailable    SERVICE_UNAVAILABLE
+    PyMongoError                                 -> NextjobError
+    ├── DuplicateKeyError                        -> Conflict     CONFLICT
+    ├── OperationFailure 112 (write conflict)    -> Conflict     CONFLICT
+    ├── ConnectionFailure, ServerSelectionTimeout -> Unavailable  SERVICE_UNAVAILABLE, retryable
+    └── anything else the driver raises          -> Unavailable  SERVICE_UNAVAILABLE, retryable
 
-Code that talks to MongoDB wraps the talk in `mapped_driver_errors()` (httpx maps
-httpcore's errors the same way in `_transports/default.py`); the schema's error
-extension calls `as_nextjob_error` on whatever still escapes a resolver, so a driver
-error never reaches a client as INTERNAL_SERVER_ERROR.
+Code that talks to MongoDB runs inside `mapped_driver_errors()` (or a coroutine
+function under `@maps_driver_errors`), the way httpx maps httpcore's errors in
+`_transports/default.py`. The schema's error extension calls `as_nextjob_error` on
+whatever still escapes a resolver, so a driver error never reaches a client as
+INTERNAL_SERVER_ERROR.
 """
 
 from __future__ import annotations

@@ -139,4 +139,5 @@ class Store:
         )
 
 
+# `translate` is re-exported for modules that still import it from here (api.dispatch).
 __all__ = ["Doc", "Store", "translate"]
