@@ -1,7 +1,8 @@
 """Every error leaves with a stable `extensions.code`; unexpected ones leave masked.
 
 Resolvers raise `api.core.errors` exceptions and never catch to hide: this extension
-is the one place that decides what a client may read.
+is the one place that decides what a client may read. A driver error that escaped a
+resolver is translated here too (a retryable SERVICE_UNAVAILABLE, not a masked bug).
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from typing import Any
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
-from api.core.errors import InvalidInput, NextjobError
+from api.core.errors import InvalidInput
+from api.persistence.driver_errors import as_nextjob_error
 
 log = logging.getLogger("nextjob.errors")
 
@@ -23,15 +25,16 @@ INTERNAL = "INTERNAL_SERVER_ERROR"
 def classify(error: GraphQLError) -> GraphQLError:
     """The client-safe version of an error."""
     original = error.original_error
+    ours = as_nextjob_error(original)
     extensions: dict[str, Any] = dict(error.extensions or {})
     message = error.message
-    if isinstance(original, NextjobError):
-        message = original.message
-        extensions["code"] = original.code
-        if original.retryable:
+    if ours is not None:
+        message = ours.message
+        extensions["code"] = ours.code
+        if ours.retryable:
             extensions["retryable"] = True
-        if isinstance(original, InvalidInput) and original.field:
-            extensions["field"] = original.field
+        if isinstance(ours, InvalidInput) and ours.field:
+            extensions["field"] = ours.field
     elif original is None or isinstance(original, GraphQLError):
         # Raised by graphql-core itself (syntax, validation, coercion) or a permission.
         extensions.setdefault("code", _graphql_code(message))

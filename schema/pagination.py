@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import Enum
+from typing import Any, TypeVar
 
 import strawberry
 
@@ -12,6 +14,8 @@ from api.persistence.store import Doc
 from schema.enums import TechStatus
 from schema.inputs import JobFilter
 from schema.types import Job, Technician
+
+E = TypeVar("E")
 
 
 @strawberry.type(description="Where a page sits in its list (Relay).")
@@ -31,43 +35,49 @@ class PageInfo:
         )
 
 
+def _cursor() -> Any:
+    return strawberry.field(description="Pass as `after`/`before` to page from here.")
+
+
+def _page_info() -> Any:
+    return strawberry.field(description="How to get the next page.")
+
+
+def _edges(page: paging.Page, edge: Callable[..., E], node: Callable[[Doc], object]) -> list[E]:
+    """One edge per row of the page, each with the row's cursor."""
+    return [edge(cursor=c, node=node(d)) for c, d in zip(page.cursors, page.docs, strict=True)]
+
+
 @strawberry.type(description="A job and its cursor.")
 class JobEdge:
-    cursor: str = strawberry.field(description="Pass as `after`/`before` to page from here.")
+    cursor: str = _cursor()
     node: Job = strawberry.field(description="The job.")
 
 
 @strawberry.type(description="A page of jobs.")
 class JobConnection:
     edges: list[JobEdge] = strawberry.field(description="The jobs on this page, in order.")
-    page_info: PageInfo = strawberry.field(description="How to get the next page.")
+    page_info: PageInfo = _page_info()
 
     @classmethod
     def of(cls, page: paging.Page) -> JobConnection:
-        edges = [
-            JobEdge(cursor=c, node=Job.from_doc(d))
-            for c, d in zip(page.cursors, page.docs, strict=True)
-        ]
-        return cls(edges=edges, page_info=PageInfo.of(page))
+        return cls(edges=_edges(page, JobEdge, Job.from_doc), page_info=PageInfo.of(page))
 
 
 @strawberry.type(description="A technician and its cursor.")
 class TechnicianEdge:
-    cursor: str = strawberry.field(description="Pass as `after`/`before` to page from here.")
+    cursor: str = _cursor()
     node: Technician = strawberry.field(description="The technician.")
 
 
 @strawberry.type(description="A page of technicians.")
 class TechnicianConnection:
     edges: list[TechnicianEdge] = strawberry.field(description="The technicians, in order.")
-    page_info: PageInfo = strawberry.field(description="How to get the next page.")
+    page_info: PageInfo = _page_info()
 
     @classmethod
     def of(cls, page: paging.Page) -> TechnicianConnection:
-        edges = [
-            TechnicianEdge(cursor=c, node=Technician.from_doc(d))
-            for c, d in zip(page.cursors, page.docs, strict=True)
-        ]
+        edges = _edges(page, TechnicianEdge, Technician.from_doc)
         return cls(edges=edges, page_info=PageInfo.of(page))
 
 

@@ -1,102 +1,153 @@
 """Who may call what, declared on the fields (read the matrix off the schema).
 
-Each class names the user roles it admits and, for integrations (API keys), the scope
-a key needs: `None` keeps integrations out. `tests/test_authorization_matrix.py`
-checks every root field against its table.
+A rule is composed of `HasRole(...)` (users, by their JWT's role) and `HasScope(...)`
+(integrations, by their API key's scopes) with `|` (either) and `&` (both). A
+`Permission` names a rule for the schema (its directive, `@jobViewer`) and says what a
+refused caller reads, with `extensions.code` FORBIDDEN. Strawberry 0.341's
+`BasePermission` does not compose, so rules compose here and `Permission` is the one
+`BasePermission`. `tests/test_authorization_matrix.py` checks every root field.
 """
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from abc import ABC, abstractmethod
+from typing import Any
 
 from strawberry.extensions.field_extension import FieldExtension
 from strawberry.permission import BasePermission, PermissionExtension
+from strawberry.schema_directive import Location, StrawberrySchemaDirective
 
 from api.core.domain import Role
+from api.core.principal import Principal
 from schema.context import Info
 
-_USERS = frozenset({Role.CSR, Role.DISPATCHER, Role.MANAGER})
 ANY_SCOPE = "*"  # integrations need no particular scope
 
 
-class _RoleIn(BasePermission):
-    roles: ClassVar[frozenset[Role]] = frozenset()
-    scope: ClassVar[str | None] = None  # what an integration's key needs
+class Rule(ABC):
+    """Whether a verified caller may pass; `a | b` passes either, `a & b` needs both."""
 
-    def __init__(self) -> None:
-        self.error_extensions = {"code": "FORBIDDEN"}
+    @abstractmethod
+    def admits(self, principal: Principal) -> bool: ...
 
-    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
-        # HTTP requests and sockets without a valid token never reach a resolver.
-        principal = info.context.principal
-        if principal is None:
-            return False
-        if principal.role is Role.INTEGRATION:
-            return self.scope == ANY_SCOPE or self.scope in principal.scopes
+    def __or__(self, other: Rule) -> Rule:
+        return AnyOf(self, other)
+
+    def __and__(self, other: Rule) -> Rule:
+        return AllOf(self, other)
+
+
+class HasRole(Rule):
+    """A caller with one of these roles."""
+
+    def __init__(self, *roles: Role) -> None:
+        self.roles = frozenset(roles)
+
+    def admits(self, principal: Principal) -> bool:
         return principal.role in self.roles
 
 
-class Authenticated(_RoleIn):
-    message = "authentication required"
-    roles = frozenset(Role)
-    scope = ANY_SCOPE
+class HasScope(Rule):
+    """An integration whose API key holds this scope (`ANY_SCOPE`: any key)."""
+
+    def __init__(self, scope: str) -> None:
+        self.scope = scope
+
+    def admits(self, principal: Principal) -> bool:
+        return principal.role is Role.INTEGRATION and (
+            self.scope == ANY_SCOPE or self.scope in principal.scopes
+        )
 
 
-class JobViewer(_RoleIn):
-    message = "reading a job needs a staff role, the job's technician, or scope jobs:read"
-    roles = frozenset({Role.TECHNICIAN, *_USERS})
-    scope = "jobs:read"
+class AnyOf(Rule):
+    def __init__(self, *rules: Rule) -> None:
+        self.rules = rules
+
+    def admits(self, principal: Principal) -> bool:
+        return any(rule.admits(principal) for rule in self.rules)
 
 
-class JobsReader(_RoleIn):
-    message = "listing jobs needs a staff role or scope jobs:read"
-    roles = _USERS
-    scope = "jobs:read"
+class AllOf(Rule):
+    def __init__(self, *rules: Rule) -> None:
+        self.rules = rules
+
+    def admits(self, principal: Principal) -> bool:
+        return all(rule.admits(principal) for rule in self.rules)
 
 
-class TechniciansReader(_RoleIn):
-    message = "reading technicians needs a staff role or scope technicians:read"
-    roles = _USERS
-    scope = "technicians:read"
+class Permission(BasePermission):
+    """A named rule on a field. The name is its schema directive (`JobViewer` prints as
+    `@jobViewer`): one directive object per permission, shared by every field it guards."""
+
+    def __init__(self, name: str, rule: Rule, message: str) -> None:
+        self.name = name
+        self.rule = rule
+        self.message = message
+        self.error_extensions = {"code": "FORBIDDEN"}
+        self._directive = _directive(name)
+
+    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        return self.admits(info.context.principal)
+
+    def admits(self, principal: Principal | None) -> bool:
+        """The same rule outside a field (what a stream may show this viewer)."""
+        # HTTP requests and sockets without a valid token never reach a resolver.
+        return principal is not None and self.rule.admits(principal)
+
+    @property
+    def schema_directive(self) -> object:
+        return self._directive
 
 
-class Manager(_RoleIn):
-    message = "only managers may do this"
-    roles = frozenset({Role.MANAGER})
+def _directive(name: str) -> object:
+    """What strawberry's `BasePermission` makes per class, made per permission instead."""
+
+    class Directive:
+        __strawberry_directive__ = StrawberrySchemaDirective(
+            name, name, [Location.FIELD_DEFINITION], []
+        )
+
+    Directive.__name__ = Directive.__qualname__ = name
+    return Directive()
 
 
-class Technician(_RoleIn):
-    message = "only technicians may do this"
-    roles = frozenset({Role.TECHNICIAN})
+STAFF = HasRole(Role.CSR, Role.DISPATCHER, Role.MANAGER)
+DISPATCH = HasRole(Role.DISPATCHER, Role.MANAGER)
+TECHNICIAN = HasRole(Role.TECHNICIAN)
+
+Authenticated = Permission(
+    "Authenticated", STAFF | TECHNICIAN | HasScope(ANY_SCOPE), "authentication required"
+)
+JobViewer = Permission(
+    "JobViewer",
+    STAFF | TECHNICIAN | HasScope("jobs:read"),
+    "reading a job needs a staff role, the job's technician, or scope jobs:read",
+)
+JobsReader = Permission(
+    "JobsReader",
+    STAFF | HasScope("jobs:read"),
+    "listing jobs needs a staff role or scope jobs:read",
+)
+TechniciansReader = Permission(
+    "TechniciansReader",
+    STAFF | HasScope("technicians:read"),
+    "reading technicians needs a staff role or scope technicians:read",
+)
+Booker = Permission(
+    "Booker",
+    STAFF | HasScope("jobs:write"),
+    "booking needs a CSR, dispatcher or manager role, or scope jobs:write",
+)
+BoardReader = Permission(
+    "BoardReader", STAFF | HasScope("kpis:read"), "KPIs need a staff role or scope kpis:read"
+)
+Manager = Permission("Manager", HasRole(Role.MANAGER), "only managers may do this")
+Technician = Permission("Technician", TECHNICIAN, "only technicians may do this")
+Dispatcher = Permission("Dispatcher", DISPATCH, "only dispatchers and managers may do this")
+Canceller = Permission("Canceller", STAFF, "only CSRs, dispatchers and managers may cancel jobs")
+Staff = Permission("Staff", STAFF, "only dispatch staff may see this")
 
 
-class Booker(_RoleIn):
-    message = "booking needs a CSR, dispatcher or manager role, or scope jobs:write"
-    roles = _USERS
-    scope = "jobs:write"
-
-
-class BoardReader(_RoleIn):
-    message = "KPIs need a staff role or scope kpis:read"
-    roles = _USERS
-    scope = "kpis:read"
-
-
-class Dispatcher(_RoleIn):
-    message = "only dispatchers and managers may do this"
-    roles = frozenset({Role.DISPATCHER, Role.MANAGER})
-
-
-class Canceller(_RoleIn):
-    message = "only CSRs, dispatchers and managers may cancel jobs"
-    roles = frozenset({Role.CSR, Role.DISPATCHER, Role.MANAGER})
-
-
-class Staff(_RoleIn):
-    message = "only dispatch staff may see this"
-    roles = frozenset({Role.CSR, Role.DISPATCHER, Role.MANAGER})
-
-
-def allow(*permissions: type[BasePermission]) -> list[FieldExtension]:
+def allow(*permissions: Permission) -> list[FieldExtension]:
     """Field extensions for `strawberry.field(extensions=allow(Dispatcher))`."""
-    return [PermissionExtension(permissions=[p() for p in permissions])]
+    return [PermissionExtension(permissions=list(permissions))]

@@ -6,12 +6,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
 
 from api.persistence.store import Store
 from mobile_contract import operation
+from tests.booking import booked_for
 from tests.conftest import AUSTIN, BOOK, add_tech, booking_vars
 from tests.gql import Client, Phone, token
 from tests.servers import ApiProcess
@@ -22,13 +22,6 @@ UNASSIGN = 'mutation($j: ID!) { unassignJob(jobId: $j, reason: "customer asked")
 RESCHEDULE = """mutation($j: ID!, $s: DateTime!, $e: DateTime!) {
   rescheduleJob(jobId: $j, window: {start: $s, end: $e}, reason: "customer away") {
     id status arrivalWindow { start end } } }"""
-
-
-async def booked_for(store: Store, csr: Client, tech: str, **kw: Any) -> str:
-    job_id: str = (await csr.execute(BOOK, booking_vars(**kw)))["bookJob"]["id"]
-    doc = await store.jobs.find_one({"_id": job_id})
-    assert doc is not None and doc.get("tech_id") == tech, doc
-    return job_id
 
 
 async def test_reassign_moves_the_job_between_phones(

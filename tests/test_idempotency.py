@@ -10,7 +10,8 @@ import httpx
 
 from api.persistence.store import Store
 from mobile_contract import operation
-from tests.conftest import BOOK, add_tech, booking_vars
+from tests.booking import booked_for
+from tests.conftest import add_tech
 from tests.gql import Client, token
 from tests.servers import ApiProcess
 
@@ -18,11 +19,7 @@ from tests.servers import ApiProcess
 async def assigned_job(store: Store, client_for: Callable[[str, str], Client], tech: str) -> str:
     """A job routing assigned to `tech` (on duty, one booking)."""
     await add_tech(store, tech, status="available")
-    data = await client_for("csr", "csr_1").execute(BOOK, booking_vars())
-    job_id: str = data["bookJob"]["id"]
-    doc = await store.jobs.find_one({"_id": job_id})
-    assert doc is not None and doc["status"] == "assigned" and doc["tech_id"] == tech
-    return job_id
+    return await booked_for(store, client_for("csr", "csr_1"), tech)
 
 
 async def post(

@@ -29,14 +29,9 @@ LAYERS: list[set[str]] = [
 PEERS_ALLOWED: set[tuple[str, str]] = set()
 # Modules still waiting to move their driver calls into persistence; shrinks to nothing.
 PYMONGO_PENDING = {
-    "api.customers.timing",
-    "api.customers.tracking",
     "api.dispatch.open_jobs",
     "api.dispatch.overrides",
     "api.dispatch.service",
-    "api.insight.lookahead",
-    "api.ops.embedded",
-    "api.transport.middleware.idempotency",
     "api.voice.acknowledgements",
     "api.voice.alerts",
     "api.voice.service",

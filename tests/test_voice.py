@@ -15,6 +15,7 @@ from websockets.asyncio.client import connect
 
 from api.persistence.store import Store
 from mobile_contract import operation
+from tests.booking import booked_for as assigned_job
 from tests.conftest import BOOK, add_tech, booking_vars
 from tests.gql import Client, Phone, token
 from tests.servers import ApiProcess
@@ -55,13 +56,6 @@ class Thread:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.ws.close()
-
-
-async def assigned_job(store: Store, csr: Client, tech_id: str, **booking: Any) -> str:
-    job_id: str = (await csr.execute(BOOK, booking_vars(**booking)))["bookJob"]["id"]
-    job = await store.jobs.find_one({"_id": job_id})
-    assert job is not None and job.get("tech_id") == tech_id, job
-    return job_id
 
 
 async def test_vent_reaches_dispatch_only_and_the_reply_reaches_the_phone(

@@ -20,6 +20,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from api.core.domain import Role
 from api.core.errors import InvalidInput, NotFound, Unauthenticated
 from api.core.principal import Principal
+from api.persistence.driver_errors import maps_driver_errors
 from api.persistence.store import Doc
 
 SCOPES: Final = frozenset({"jobs:read", "jobs:write", "technicians:read", "kpis:read"})
@@ -59,6 +60,7 @@ class ApiKeys:
     async def ensure_indexes(self) -> None:
         await self.collection.create_index("prefix", unique=True, name="api_keys_prefix")
 
+    @maps_driver_errors
     async def create(self, name: str, scopes: list[str], created_by: str) -> tuple[Doc, str]:
         """Store a new key; returns its record and the key itself (shown only this once)."""
         name = name.strip()
@@ -79,6 +81,7 @@ class ApiKeys:
         await self.collection.insert_one(doc)
         return doc, key
 
+    @maps_driver_errors
     async def revoke(self, key_id: str) -> Doc:
         """Revoke a key (idempotent); it stops working here at once, elsewhere within the TTL."""
         await self.collection.update_one(
@@ -90,6 +93,7 @@ class ApiKeys:
         self._cache.clear()
         return doc
 
+    @maps_driver_errors
     async def list(self, include_revoked: bool = False) -> list[Doc]:
         query: Doc = {} if include_revoked else {"revoked_at": None}
         return await self.collection.find(query).sort([("created_at", 1), ("_id", 1)]).to_list(None)

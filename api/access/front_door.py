@@ -9,8 +9,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from pymongo.errors import PyMongoError
-
 from api.access.apikeys import ApiKeys, looks_like_api_key
 from api.access.persisted import PersistedDocuments, create_query_cache
 from api.access.ratelimit import Limit, RateLimiter, create_rate_limiter
@@ -19,7 +17,8 @@ from api.core.domain import Role
 from api.core.errors import NextjobError
 from api.core.principal import Principal
 from api.core.settings import Settings
-from api.persistence.store import Store, translate
+from api.persistence.driver_errors import maps_driver_errors
+from api.persistence.store import Store
 
 
 class RateLimited(NextjobError):
@@ -42,6 +41,7 @@ class Access:
         await self.limiter.close()
         await self.documents.cache.close()
 
+    @maps_driver_errors
     async def authenticate(self, authorization: str | None, api_key: str | None) -> Principal:
         """A user's JWT or an integration's API key (`Bearer njk_...` or `X-API-Key`)."""
         if api_key is None:
@@ -49,10 +49,7 @@ class Access:
             if not looks_like_api_key(token):
                 return verify_token(self.settings.signing_secret(), token)
             api_key = token
-        try:
-            return await self.keys.authenticate(api_key.strip())
-        except PyMongoError as exc:
-            raise translate(exc) from exc
+        return await self.keys.authenticate(api_key.strip())
 
     async def check_rate(self, principal: Principal) -> None:
         """Spend one request of this caller's budget, or raise `RateLimited`."""

@@ -8,7 +8,9 @@
     ├── Conflict          CONFLICT          legal request, illegal in the current state
     └── Unavailable       SERVICE_UNAVAILABLE  a backing server failed; safe to retry
 
-Anything else escaping a resolver is a bug and is masked as INTERNAL_SERVER_ERROR.
+The database driver's errors become these at the I/O boundary
+(`api.persistence.driver_errors`); anything else escaping a resolver is a bug and is
+masked as INTERNAL_SERVER_ERROR.
 """
 
 from __future__ import annotations

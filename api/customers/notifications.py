@@ -16,6 +16,7 @@ from typing import Protocol
 import httpx
 
 from api.core.clock import Clock, utcnow
+from api.persistence.driver_errors import maps_driver_errors
 from api.persistence.store import Doc, Store
 
 log = logging.getLogger(__name__)
@@ -63,6 +64,7 @@ class Notifier:
         self.sender = sender
         self.clock = clock
 
+    @maps_driver_errors
     async def notify(self, job: Doc, kind: str, text: str, *, eta: datetime | None = None) -> Doc:
         notification: Doc = {
             "_id": "ntf_" + secrets.token_hex(8),
@@ -81,6 +83,7 @@ class Notifier:
         )
         return {**notification, "status": status}
 
+    @maps_driver_errors
     async def for_job(self, job_id: str) -> list[Doc]:
         cursor = self.store.db["notifications"].find({"job_id": job_id}).sort("created_at", 1)
         return await cursor.to_list(None)

@@ -7,12 +7,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from pymongo import ReturnDocument
-from pymongo.asynchronous.client_session import AsyncClientSession
-
 from api.customers.notifications import Notifier
 from api.customers.places import point
 from api.customers.tracking import tracking_token
+from api.persistence.driver_errors import maps_driver_errors
+from api.persistence.marks import claim_notice
 from api.persistence.store import Doc, Store
 from routing import GeodesicTravel, TravelModel
 
@@ -35,6 +34,7 @@ class CustomerTiming:
     async def tracking_url(self, job: Doc) -> str:
         return f"{self.public_url}/track/{await tracking_token(self.store, job)}"
 
+    @maps_driver_errors
     async def on_the_way(self, job: Doc, now: datetime) -> Doc | None:
         """The tech started driving: tell the customer the ETA, once."""
         tech = await self.store.technicians.find_one({"_id": job["tech_id"]})
@@ -52,6 +52,7 @@ class CustomerTiming:
         )
         return await self.notifier.notify(claimed, "on_the_way", text, eta=eta)
 
+    @maps_driver_errors
     async def moved_up(self, job: Doc, now: datetime) -> Doc | None:
         """An urgency-list customer got an earlier visit: tell them, once."""
         claimed = await self._claim(job["_id"], "moved_up_at", now, {})
@@ -64,6 +65,7 @@ class CustomerTiming:
         )
         return await self.notifier.notify(claimed, "moved_up", text, eta=eta)
 
+    @maps_driver_errors
     async def send_missed_windows(self, now: datetime) -> int:
         """Calls nobody could reach within their window (a late call, a full board) wait
         for the next day's board, and the customer is told so, once."""
@@ -83,6 +85,7 @@ class CustomerTiming:
             told += 1
         return told
 
+    @maps_driver_errors
     async def send_heads_up(self, now: datetime) -> int:
         """About an hour out, for assigned jobs whose window is near: one call each."""
         due = self.store.jobs.find(
@@ -107,36 +110,5 @@ class CustomerTiming:
         return sent
 
     async def _claim(self, job_id: str, field: str, now: datetime, extra: Doc) -> Doc | None:
-        """Mark the notice as sent (so it is sent once). Job data in `extra` (an ETA) is a
-        state change: it bumps the version and is logged in the same transaction."""
-        if not extra:
-            doc: Doc | None = await self.store.jobs.find_one_and_update(
-                {"_id": job_id, field: {"$exists": False}},
-                {"$set": {field: now}},
-                return_document=ReturnDocument.AFTER,
-            )
-            return doc
-
-        async def work(s: AsyncClientSession) -> Doc | None:
-            after: Doc | None = await self.store.jobs.find_one_and_update(
-                {"_id": job_id, field: {"$exists": False}},
-                {"$set": {field: now, **extra}, "$inc": {"version": 1}},
-                return_document=ReturnDocument.AFTER,
-                session=s,
-            )
-            if after is not None:
-                await self.store.append_event(
-                    s,
-                    at=now,
-                    actor={"role": "manager", "sub": "system:customer_timing"},
-                    entity="job",
-                    entity_id=job_id,
-                    type_="job.eta",
-                    before=after["status"],
-                    after=after["status"],
-                    version=after["version"],
-                    data={k: v for k, v in extra.items()},
-                )
-            return after
-
-        return await self.store.transaction(work)
+        """Mark the notice as sent, so it is sent once."""
+        return await claim_notice(self.store, job_id, field, now, extra)

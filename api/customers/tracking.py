@@ -8,8 +8,8 @@ import secrets
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from pymongo import ReturnDocument
-
+from api.persistence.driver_errors import maps_driver_errors
+from api.persistence.marks import tracking_token_of
 from api.persistence.store import Doc, Store
 
 TOKEN_BYTES = 24
@@ -21,21 +21,13 @@ async def tracking_token(store: Store, job: Doc) -> str:
     if job.get("tracking", {}).get("token"):
         return str(job["tracking"]["token"])
     token = secrets.token_urlsafe(TOKEN_BYTES)
-    expires = job["window_end"] + VALID_AFTER_WINDOW
-    doc: Doc | None = await store.jobs.find_one_and_update(
-        {"_id": job["_id"], "tracking.token": {"$exists": False}},
-        {"$set": {"tracking": {"token": token, "expires_at": expires}}},
-        return_document=ReturnDocument.AFTER,
-    )
-    if doc is None:  # somebody else created it first
-        doc = await store.jobs.find_one({"_id": job["_id"]}, {"tracking": 1})
-    assert doc is not None
-    return str(doc["tracking"]["token"])
+    return await tracking_token_of(store, job["_id"], token, job["window_end"] + VALID_AFTER_WINDOW)
 
 
 Planned = Callable[[str], tuple[str, datetime] | None]  # job id -> (tech id, arrival)
 
 
+@maps_driver_errors
 async def public_view(
     store: Store, token: str, now: datetime, planned: Planned | None = None
 ) -> Doc | None:

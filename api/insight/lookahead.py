@@ -17,15 +17,14 @@ import logging
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from pymongo.errors import PyMongoError
-
 from api.core.domain import ACTIVE_STATUSES, TechStatus
 from api.core.errors import NextjobError
 from api.core.tasks import cancel_all
 from api.customers.places import point
 from api.dispatch.profiles import CompanyPrior, tech_profile
 from api.dispatch.service_core import ServiceCore
-from api.persistence.store import Doc, translate
+from api.persistence.driver_errors import mapped_driver_errors
+from api.persistence.store import Doc
 from realtime import board_channel
 from routing import GeodesicTravel, JobTable, Plan, TechAvailability, TravelModel, project_plan
 
@@ -152,11 +151,10 @@ class LookaheadPlanner:
         """Read the techs, their active jobs and the open jobs, and project a new plan."""
         try:
             async with self._lock:
-                await self._replan()
+                with mapped_driver_errors():
+                    await self._replan()
         except NextjobError as exc:
             log.warning("look-ahead re-plan skipped: %s", exc.message)
-        except PyMongoError as exc:
-            log.warning("look-ahead re-plan skipped: %s", translate(exc).message)
 
     async def _replan(self) -> None:
         store, now = self.service.store, self.service.clock()

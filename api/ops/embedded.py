@@ -19,8 +19,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from pymongo import MongoClient
-from pymongo.errors import PyMongoError
+from api.persistence.probe import answers_ping
 
 
 class EmbeddedDatabaseError(RuntimeError):
@@ -87,13 +86,9 @@ class EmbeddedDatabase:
                     f"secantusd-py exited with code {self.process.returncode} "
                     f"(is port {self.port} already in use?)"
                 )
-            try:
-                client: MongoClient[dict[str, object]]
-                with MongoClient(self.uri, serverSelectionTimeoutMS=500) as client:
-                    client.admin.command("ping")
+            if answers_ping(self.uri, timeout_ms=500):
                 return
-            except PyMongoError:
-                time.sleep(0.1)
+            time.sleep(0.1)
         raise EmbeddedDatabaseError(f"secantusd-py did not answer within {timeout:.0f}s")
 
     def stop(self, timeout: float = 15.0) -> None:

@@ -18,6 +18,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 
 from api.core.domain import Priority
 from api.core.errors import InvalidInput
+from api.persistence.driver_errors import maps_driver_errors
 from api.persistence.store import Doc
 
 MAX_PAGE: Final = 500
@@ -87,6 +88,7 @@ def _size(n: int | None, name: str) -> int:
     return n
 
 
+@maps_driver_errors
 async def fetch_page(
     collection: AsyncCollection[Doc],
     match: Doc,

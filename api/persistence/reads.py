@@ -9,6 +9,7 @@ from api.core.domain import JobStatus, Role, TechStatus
 from api.core.errors import NotFound
 from api.core.principal import Principal
 from api.core.validation import identifier
+from api.persistence.driver_errors import maps_driver_errors
 from api.persistence.store import Doc, Store
 
 MAX_PAGE = 500
@@ -29,6 +30,7 @@ class Reader:
     def __init__(self, store: Store) -> None:
         self.store = store
 
+    @maps_driver_errors
     async def job_for(self, viewer: Principal, job_id: str) -> Doc:
         """A job, if this viewer may see it; a technician sees only their own."""
         identifier(job_id, "id")
@@ -40,18 +42,22 @@ class Reader:
             raise NotFound(f"job {job_id} not found")
         return doc
 
+    @maps_driver_errors
     async def job_or_none(self, job_id: str) -> Doc | None:
         doc: Doc | None = await self.store.jobs.find_one({"_id": job_id})
         return doc
 
+    @maps_driver_errors
     async def technician_or_none(self, tech_id: str) -> Doc | None:
         doc: Doc | None = await self.store.technicians.find_one({"_id": tech_id})
         return doc
 
+    @maps_driver_errors
     async def current_job(self, tech_id: str) -> Doc | None:
         doc: Doc | None = await self.store.jobs.find_one({"active_tech_id": tech_id})
         return doc
 
+    @maps_driver_errors
     async def jobs(self, q: JobQuery) -> list[Doc]:
         query: Doc = {}
         if q.statuses:
@@ -73,6 +79,7 @@ class Reader:
         cursor = self.store.jobs.find(query).sort([("booked_at", 1), ("_id", 1)]).limit(limit)
         return await cursor.to_list(None)
 
+    @maps_driver_errors
     async def technician(self, tech_id: str) -> Doc:
         identifier(tech_id, "id")
         doc: Doc | None = await self.store.technicians.find_one({"_id": tech_id})
@@ -80,10 +87,12 @@ class Reader:
             raise NotFound(f"technician {tech_id} not found")
         return doc
 
+    @maps_driver_errors
     async def technicians(self, statuses: tuple[TechStatus, ...] = ()) -> list[Doc]:
         query: Doc = {"status": {"$in": [s.value for s in statuses]}} if statuses else {}
         return await self.store.technicians.find(query).sort("name", 1).to_list(None)
 
+    @maps_driver_errors
     async def technicians_by_ids(self, ids: list[str]) -> list[Doc | None]:
         docs = await self.store.technicians.find({"_id": {"$in": ids}}).to_list(None)
         by_id = {d["_id"]: d for d in docs}

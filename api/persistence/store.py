@@ -8,7 +8,6 @@ on `jobs.active_tech_id`: MongoDB itself refuses a second active job.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any, TypeVar
@@ -16,17 +15,10 @@ from typing import Any, TypeVar
 from pymongo import ASCENDING, DESCENDING, AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import (
-    ConnectionFailure,
-    DuplicateKeyError,
-    OperationFailure,
-    PyMongoError,
-    ServerSelectionTimeoutError,
-)
+from pymongo.errors import PyMongoError
 
-from api.core.errors import Conflict, NextjobError, Unavailable
-
-log = logging.getLogger(__name__)
+from api.core.errors import Conflict
+from api.persistence.driver_errors import is_transient, mapped_driver_errors, translate
 
 Doc = dict[str, Any]
 T = TypeVar("T")
@@ -83,6 +75,7 @@ class Store:
         await self.client.close()
 
     async def ping(self) -> bool:
+        """Readiness: a refusal is the answer, not an error to translate (or log)."""
         try:
             await self.client.admin.command("ping")
         except PyMongoError:
@@ -103,24 +96,17 @@ class Store:
         A `NextjobError` raised by `work` aborts the transaction and propagates as is;
         driver errors are translated at this boundary.
         """
-        for attempt in range(1, _TXN_ATTEMPTS + 1):
-            try:
-                async with (
-                    self.client.start_session() as session,
-                    await session.start_transaction(),
-                ):
-                    return await work(session)
-            except NextjobError:
-                raise
-            except DuplicateKeyError as exc:
-                raise Conflict(_duplicate_message(exc)) from exc
-            except PyMongoError as exc:
-                transient = exc.has_error_label("TransientTransactionError") or exc.has_error_label(
-                    "UnknownTransactionCommitResult"
-                )
-                if transient and attempt < _TXN_ATTEMPTS:
-                    continue
-                raise translate(exc) from exc
+        with mapped_driver_errors():
+            for attempt in range(1, _TXN_ATTEMPTS + 1):
+                try:
+                    async with (
+                        self.client.start_session() as session,
+                        await session.start_transaction(),
+                    ):
+                        return await work(session)
+                except Exception as exc:
+                    if not (is_transient(exc) and attempt < _TXN_ATTEMPTS):
+                        raise
         raise Conflict("the change raced with another one; try again")  # pragma: no cover
 
     async def append_event(
@@ -153,20 +139,5 @@ class Store:
         )
 
 
-def _duplicate_message(exc: DuplicateKeyError) -> str:
-    if "active_tech_id" in str(exc.details or exc):
-        return "the technician already has an active job"
-    return "that record already exists"
-
-
-def translate(exc: PyMongoError) -> NextjobError:
-    """Map a driver error to one of ours; a write conflict means somebody got there first."""
-    if isinstance(exc, DuplicateKeyError):
-        return Conflict(_duplicate_message(exc))
-    if isinstance(exc, OperationFailure) and exc.code == 112:
-        return Conflict("the change raced with another one; try again")
-    if isinstance(exc, ConnectionFailure | ServerSelectionTimeoutError):
-        log.warning("database unavailable: %s", exc)
-        return Unavailable("the database is unavailable; retry shortly")
-    log.error("database error: %s", exc)
-    return Unavailable("the database refused the operation; retry shortly")
+# `translate` is re-exported for modules that still import it from here (api.dispatch).
+__all__ = ["Doc", "Store", "translate"]

@@ -17,20 +17,17 @@ gets that response back without executing anything. The key may also come as
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import json
 import re
-import time
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
-from pymongo.asynchronous.collection import AsyncCollection
-from pymongo.errors import DuplicateKeyError, PyMongoError
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.access.front_door import Access
+from api.access.idempotency import IdempotencyKeys
 from api.core.errors import NextjobError
 from api.persistence.store import Doc
 
@@ -42,7 +39,7 @@ _MAX_STORED = 1 << 20
 
 
 class IdempotencyMiddleware:
-    """ASGI middleware; finds the collection through `app.state.store` at request time."""
+    """ASGI middleware; finds the store through `app.state.store` at request time."""
 
     def __init__(
         self,
@@ -75,49 +72,21 @@ class IdempotencyMiddleware:
         if caller is None:  # no valid credentials: the app answers 401
             await self.app(scope, replay, send)
             return
-        coll: AsyncCollection[Doc] = state.store.db["idempotency"]
+        keys = IdempotencyKeys(state.store, self.wait, self.stale)
         doc_id = hashlib.sha256(caller.encode()).hexdigest() + ":" + key
         body_hash = hashlib.sha256(body).hexdigest()
         try:
-            stored = await self._claim(coll, doc_id, body_hash)
-        except PyMongoError:
+            stored = await keys.claim(doc_id, body_hash)
+        except NextjobError:
             await _send_error(send, 503, "SERVICE_UNAVAILABLE", "the database is unavailable")
             return
         if stored is not None:
             await _answer_from(stored, body_hash, send)
             return
-        await self._run_and_keep(coll, doc_id, scope, replay, send)
-
-    async def _claim(self, coll: AsyncCollection[Doc], doc_id: str, body_hash: str) -> Doc | None:
-        """None when this request now owns the key; else the document to answer from."""
-        deadline = time.monotonic() + self.wait
-        while True:
-            now = datetime.now(UTC)
-            try:
-                await coll.insert_one(
-                    {"_id": doc_id, "body_hash": body_hash, "state": "pending", "created_at": now}
-                )
-                return None
-            except DuplicateKeyError:
-                pass
-            # A claim whose owner died (SIGKILL, crash) is taken over once it is stale.
-            taken = await coll.update_one(
-                {"_id": doc_id, "state": "pending", "created_at": {"$lt": now - self.stale}},
-                {"$set": {"body_hash": body_hash, "created_at": now}},
-            )
-            if taken.modified_count:
-                return None
-            doc = await coll.find_one({"_id": doc_id})
-            if doc is None:
-                continue  # released in between: try to claim again
-            if doc["state"] == "done" or doc["body_hash"] != body_hash:
-                return doc
-            if time.monotonic() > deadline:
-                return doc
-            await asyncio.sleep(0.05)
+        await self._run_and_keep(keys, doc_id, scope, replay, send)
 
     async def _run_and_keep(
-        self, coll: AsyncCollection[Doc], doc_id: str, scope: Scope, receive: Receive, send: Send
+        self, keys: IdempotencyKeys, doc_id: str, scope: Scope, receive: Receive, send: Send
     ) -> None:
         start: Message | None = None
         chunks: list[bytes] = []
@@ -136,27 +105,12 @@ class IdempotencyMiddleware:
             body = b"".join(chunks)
             if start is not None and _keepable(start["status"], body):
                 headers = [[k.decode("latin-1"), v.decode("latin-1")] for k, v in start["headers"]]
-                await coll.update_one(
-                    {"_id": doc_id},
-                    {
-                        "$set": {
-                            "state": "done",
-                            "status": start["status"],
-                            "headers": headers,
-                            "body": body,
-                        }
-                    },
-                )
+                await keys.keep(doc_id, start["status"], headers, body)
                 kept = True
         finally:
             if not kept:
                 # Shielded: a client that hangs up must not leave the key claimed.
-                await asyncio.shield(_release(coll, doc_id))
-
-
-async def _release(coll: AsyncCollection[Doc], doc_id: str) -> None:
-    with contextlib.suppress(PyMongoError):  # else the claim goes stale and is taken over
-        await coll.delete_one({"_id": doc_id, "state": "pending"})
+                await asyncio.shield(keys.release(doc_id))
 
 
 async def _answer_from(doc: Doc, body_hash: str, send: Send) -> None:
