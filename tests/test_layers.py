@@ -31,15 +31,9 @@ PEERS_ALLOWED: set[tuple[str, str]] = set()
 PYMONGO_PENDING = {
     "api.customers.timing",
     "api.customers.tracking",
-    "api.dispatch.open_jobs",
-    "api.dispatch.overrides",
-    "api.dispatch.service",
     "api.insight.lookahead",
     "api.ops.embedded",
     "api.transport.middleware.idempotency",
-    "api.voice.acknowledgements",
-    "api.voice.alerts",
-    "api.voice.service",
 }
 # Third-party libraries confined to the packages that own them.
 CONFINED = {

@@ -3,6 +3,10 @@
 A transition names the states it may start from. If the document is not in one of
 them the transaction writes nothing and the caller gets CONFLICT (or NOT_FOUND when
 there is no such document for this caller), never a half-done change.
+
+One function per shape of change, each returning exactly what it moved: `move_job`,
+`move_tech`, `move_job_and_tech`, `move_job_and_any_tech` (a job whose technician, if
+it has one, is freed with it), and `book` (a new job into the pool).
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 
 from api.core.domain import JobStatus, TechStatus
 from api.core.errors import Conflict, NotFound
+from api.core.events import EventType
 from api.persistence.store import Doc, Store
 
 
@@ -75,44 +80,28 @@ async def _update_and_read(
     return doc
 
 
-async def _apply_job(store: Store, s: AsyncClientSession, move: JobMove, now: datetime) -> Doc:
-    query: Doc = {"_id": move.job_id, "status": {"$in": [st.value for st in move.from_]}}
-    if move.owner is not None:
-        query["tech_id"] = move.owner
-    job = await _update_and_read(store.jobs, query, _update(move, now), s)
-    if job is not None:
-        return job
-    current = await store.jobs.find_one({"_id": move.job_id}, session=s)
-    if current is None or (move.owner is not None and current.get("tech_id") != move.owner):
-        raise NotFound(f"job {move.job_id} not found")
-    raise Conflict(f"job {move.job_id} is {current['status']}; cannot make it {move.to.value}")
+Actor = dict[str, str]
 
 
-async def _apply_tech(store: Store, s: AsyncClientSession, move: TechMove, now: datetime) -> Doc:
-    query: Doc = {"_id": move.tech_id, "status": {"$in": [st.value for st in move.from_]}}
-    tech = await _update_and_read(store.technicians, query, _update(move, now), s)
-    if tech is not None:
-        return tech
-    current = await store.technicians.find_one({"_id": move.tech_id}, session=s)
-    if current is None:
-        raise NotFound(f"technician {move.tech_id} not found")
-    raise Conflict(
-        f"technician {move.tech_id} is {current['status']}; cannot make it {move.to.value}"
-    )
-
-
-async def move_job(
+async def _job_in(
     store: Store,
     s: AsyncClientSession,
     move: JobMove,
-    *,
     now: datetime,
-    actor: dict[str, str],
-    event_type: str,
-    data: Doc | None = None,
+    actor: Actor,
+    event_type: EventType,
+    data: Doc | None,
 ) -> Doc:
     """Apply one job move inside a transaction and log it."""
-    after = await _apply_job(store, s, move, now)
+    query: Doc = {"_id": move.job_id, "status": {"$in": [st.value for st in move.from_]}}
+    if move.owner is not None:
+        query["tech_id"] = move.owner
+    after = await _update_and_read(store.jobs, query, _update(move, now), s)
+    if after is None:
+        current = await store.jobs.find_one({"_id": move.job_id}, session=s)
+        if current is None or (move.owner is not None and current.get("tech_id") != move.owner):
+            raise NotFound(f"job {move.job_id} not found")
+        raise Conflict(f"job {move.job_id} is {current['status']}; cannot make it {move.to.value}")
     await store.append_event(
         s,
         at=now,
@@ -128,18 +117,25 @@ async def move_job(
     return after
 
 
-async def move_tech(
+async def _tech_in(
     store: Store,
     s: AsyncClientSession,
     move: TechMove,
-    *,
     now: datetime,
-    actor: dict[str, str],
-    event_type: str,
-    job_id: str | None = None,
+    actor: Actor,
+    event_type: EventType,
+    job_id: str | None,
 ) -> Doc:
     """Apply one technician move inside a transaction and log it."""
-    after = await _apply_tech(store, s, move, now)
+    query: Doc = {"_id": move.tech_id, "status": {"$in": [st.value for st in move.from_]}}
+    after = await _update_and_read(store.technicians, query, _update(move, now), s)
+    if after is None:
+        current = await store.technicians.find_one({"_id": move.tech_id}, session=s)
+        if current is None:
+            raise NotFound(f"technician {move.tech_id} not found")
+        raise Conflict(
+            f"technician {move.tech_id} is {current['status']}; cannot make it {move.to.value}"
+        )
     await store.append_event(
         s,
         at=now,
@@ -155,35 +151,114 @@ async def move_tech(
     return after
 
 
-async def transition(
+async def _book_in(
+    store: Store, s: AsyncClientSession, job: Doc, now: datetime, actor: Actor, data: Doc | None
+) -> None:
+    await store.jobs.insert_one(job, session=s)
+    await store.append_event(
+        s,
+        at=now,
+        actor=actor,
+        entity="job",
+        entity_id=job["_id"],
+        type_=EventType.JOB_BOOKED,
+        before=None,
+        after=JobStatus.BOOKED.value,
+        version=1,
+        data=data,
+    )
+
+
+async def book(
+    store: Store, job: Doc, *, now: datetime, actor: Actor, data: Doc | None = None
+) -> None:
+    """Insert a new booked job (see `documents.booked_job`) and log it, atomically."""
+
+    async def work(s: AsyncClientSession) -> None:
+        await _book_in(store, s, job, now, actor, data)
+
+    await store.transaction(work)
+
+
+async def move_job(
     store: Store,
     *,
     now: datetime,
-    actor: dict[str, str],
-    event_type: str,
-    job: JobMove | None = None,
-    tech: TechMove | None = None,
+    actor: Actor,
+    event_type: EventType,
+    job: JobMove,
+    data: Doc | None = None,
+) -> Doc:
+    """Move one job, atomically with its log entry; returns the job after the move."""
+
+    async def work(s: AsyncClientSession) -> Doc:
+        return await _job_in(store, s, job, now, actor, event_type, data)
+
+    return await store.transaction(work)
+
+
+async def move_tech(
+    store: Store, *, now: datetime, actor: Actor, event_type: EventType, tech: TechMove
+) -> Doc:
+    """Move one technician, atomically with its log entry; returns the technician."""
+
+    async def work(s: AsyncClientSession) -> Doc:
+        return await _tech_in(store, s, tech, now, actor, event_type, None)
+
+    return await store.transaction(work)
+
+
+async def move_job_and_tech(
+    store: Store,
+    *,
+    now: datetime,
+    actor: Actor,
+    event_type: EventType,
+    job: JobMove,
+    tech: TechMove,
     other_tech: TechMove | None = None,
     data: Doc | None = None,
-) -> tuple[Doc | None, Doc | None]:
-    """Move a job and up to two technicians together, atomically; log each move.
+) -> tuple[Doc, Doc]:
+    """Move a job and its technician together, atomically; log each move.
 
-    Returns the job and the first technician after the move (`other_tech` is for
-    reassignment, where the old tech is freed as the new one becomes busy).
+    Returns the job and `tech` after the move (`other_tech` is for reassignment, where
+    the old tech is freed as the new one becomes busy).
     """
-    job_id = job.job_id if job else None
 
-    async def work(s: AsyncClientSession) -> tuple[Doc | None, Doc | None]:
-        job_after = tech_after = None
-        if job is not None:
-            job_after = await move_job(
-                store, s, job, now=now, actor=actor, event_type=event_type, data=data
-            )
-        for i, move in enumerate(m for m in (tech, other_tech) if m is not None):
-            after = await move_tech(
-                store, s, move, now=now, actor=actor, event_type=event_type, job_id=job_id
-            )
-            tech_after = after if i == 0 and tech is not None else tech_after
+    async def work(s: AsyncClientSession) -> tuple[Doc, Doc]:
+        job_after = await _job_in(store, s, job, now, actor, event_type, data)
+        tech_after = await _tech_in(store, s, tech, now, actor, event_type, job.job_id)
+        if other_tech is not None:
+            await _tech_in(store, s, other_tech, now, actor, event_type, job.job_id)
+        return job_after, tech_after
+
+    return await store.transaction(work)
+
+
+async def move_job_and_any_tech(
+    store: Store,
+    *,
+    now: datetime,
+    actor: Actor,
+    event_type: EventType,
+    job: JobMove,
+    tech: TechMove | None,
+    data: Doc | None = None,
+    successor: Doc | None = None,
+) -> tuple[Doc, Doc | None]:
+    """Move a job and, if it had one, its technician, atomically; log each move.
+
+    `successor`, a new booked job carrying the visit on (a reschedule), is inserted and
+    logged in the same transaction.
+    """
+
+    async def work(s: AsyncClientSession) -> tuple[Doc, Doc | None]:
+        job_after = await _job_in(store, s, job, now, actor, event_type, data)
+        tech_after = None
+        if tech is not None:
+            tech_after = await _tech_in(store, s, tech, now, actor, event_type, job.job_id)
+        if successor is not None:
+            await _book_in(store, s, successor, now, actor, {"rescheduled_from": job.job_id})
         return job_after, tech_after
 
     return await store.transaction(work)
