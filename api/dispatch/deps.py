@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 
 from api.core.clock import Clock, utcnow
@@ -88,6 +89,14 @@ def acting_tech(actor: Principal) -> str:
     if actor.role is not Role.TECHNICIAN:
         raise Forbidden("only a technician can do this, for themselves")
     return actor.subject
+
+
+async def tell_customer(
+    d: Dispatch, job: Doc, kind: str, text: str, *, eta: datetime | None = None
+) -> None:
+    """Notify the job's customer (where customers are told: not in the simulator)."""
+    if d.notifier is not None:
+        await d.notifier.notify(job, kind, text, eta=eta)
 
 
 async def publish_job(d: Dispatch, job: Doc) -> None:

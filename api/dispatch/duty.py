@@ -11,6 +11,7 @@ from api.dispatch import moves
 from api.dispatch.assignment import dispatch_tech
 from api.dispatch.deps import Dispatch, acting_tech, publish_tech
 from api.persistence import lookups, updates
+from api.persistence.steps import TechMove
 from api.persistence.store import Doc
 from api.persistence.transitions import move_tech
 from realtime import Event, board_channel
@@ -39,42 +40,27 @@ async def go_off_duty(d: Dispatch, actor: Principal) -> Doc:
     """End the shift; only a tech without a job may."""
     tech_id = acting_tech(actor)
     try:
-        tech = await move_tech(
-            d.store,
-            now=d.clock(),
-            actor=actor.as_actor(),
-            event_type=EventType.TECH_OFF_DUTY,
-            tech=moves.off_duty(tech_id),
-        )
+        return await _step(d, actor, moves.off_duty(tech_id), EventType.TECH_OFF_DUTY)
     except Conflict as exc:
         raise Conflict(f"{exc.message}: finish or hand back the current job first") from exc
+
+
+async def _step(d: Dispatch, actor: Principal, move: TechMove, event_type: EventType) -> Doc:
+    tech = await move_tech(
+        d.store, now=d.clock(), actor=actor.as_actor(), event_type=event_type, tech=move
+    )
     await publish_tech(d, tech)
     return tech
 
 
 async def start_break(d: Dispatch, actor: Principal) -> Doc:
     """A free tech pauses: routing sends nothing until the break ends."""
-    tech = await move_tech(
-        d.store,
-        now=d.clock(),
-        actor=actor.as_actor(),
-        event_type=EventType.TECH_BREAK,
-        tech=moves.start_break(acting_tech(actor)),
-    )
-    await publish_tech(d, tech)
-    return tech
+    return await _step(d, actor, moves.start_break(acting_tech(actor)), EventType.TECH_BREAK)
 
 
 async def end_break(d: Dispatch, actor: Principal) -> Doc:
     """Back from the break, and straight to the next job if there is one."""
-    tech = await move_tech(
-        d.store,
-        now=d.clock(),
-        actor=actor.as_actor(),
-        event_type=EventType.TECH_BACK,
-        tech=moves.end_break(acting_tech(actor)),
-    )
-    await publish_tech(d, tech)
+    tech = await _step(d, actor, moves.end_break(acting_tech(actor)), EventType.TECH_BACK)
     await dispatch_tech(d, tech["_id"])
     return await lookups.technician(d.store, tech["_id"])
 

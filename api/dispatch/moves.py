@@ -8,8 +8,8 @@ from datetime import datetime
 
 from api.core.domain import JobStatus, TechStatus
 from api.persistence.documents import ASSIGNMENT_FIELDS
+from api.persistence.steps import JobMove, TechMove
 from api.persistence.store import Doc
-from api.persistence.transitions import JobMove, TechMove
 
 # What a job forgets when it is handed to another tech before work starts.
 _TRAVEL_FIELDS = ("travel_started_at", "eta", "acknowledged_version", "acknowledged_at")

@@ -14,7 +14,7 @@ from api.core.principal import Principal
 from api.core.validation import identifier, text
 from api.dispatch import moves
 from api.dispatch.assignment import assign, dispatch_tech
-from api.dispatch.deps import Dispatch, publish_job, publish_tech
+from api.dispatch.deps import Dispatch, publish_job, publish_tech, tell_customer
 from api.dispatch.handback import release
 from api.persistence import lookups
 from api.persistence.documents import rebooked_job
@@ -167,11 +167,8 @@ async def reschedule(
     if tech is not None:
         await publish_tech(d, tech)
         await dispatch_tech(d, tech["_id"])
-    if d.notifier is not None:
-        await d.notifier.notify(
-            fresh,
-            "rescheduled",
-            f"Your visit has moved to {start:%a %d %b %H:%M}-{end:%H:%M} UTC. Sorry!",
-            eta=start,
-        )
+    moved_to = f"{start:%a %d %b %H:%M}-{end:%H:%M} UTC"
+    await tell_customer(
+        d, fresh, "rescheduled", f"Your visit has moved to {moved_to}. Sorry!", eta=start
+    )
     return await lookups.job(d.store, fresh["_id"])

@@ -11,8 +11,9 @@ from api.dispatch import moves
 from api.dispatch.assignment import dispatch_tech
 from api.dispatch.deps import Dispatch, acting_tech, publish_job, publish_tech
 from api.persistence import lookups
+from api.persistence.steps import JobMove
 from api.persistence.store import Doc
-from api.persistence.transitions import JobMove, move_job, move_job_and_tech
+from api.persistence.transitions import move_job, move_job_and_tech
 
 
 async def start_travel(d: Dispatch, actor: Principal, job_id: str) -> Doc:

@@ -24,10 +24,7 @@ def driver_errors() -> Iterator[None]:
 
 async def job(store: Store, job_id: str) -> Doc:
     """A job by id, or NOT_FOUND."""
-    doc: Doc | None = await store.jobs.find_one({"_id": job_id})
-    if doc is None:
-        raise NotFound(f"job {job_id} not found")
-    return doc
+    return _found(await job_or_none(store, job_id), f"job {job_id}")
 
 
 async def job_or_none(store: Store, job_id: str) -> Doc | None:
@@ -37,9 +34,12 @@ async def job_or_none(store: Store, job_id: str) -> Doc | None:
 
 async def technician(store: Store, tech_id: str) -> Doc:
     """A technician by id, or NOT_FOUND."""
-    doc: Doc | None = await store.technicians.find_one({"_id": tech_id})
+    return _found(await technician_or_none(store, tech_id), f"technician {tech_id}")
+
+
+def _found(doc: Doc | None, what: str) -> Doc:
     if doc is None:
-        raise NotFound(f"technician {tech_id} not found")
+        raise NotFound(f"{what} not found")
     return doc
 
 

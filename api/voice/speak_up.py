@@ -15,7 +15,7 @@ from api.core.events import EventType
 from api.core.principal import Principal
 from api.core.validation import identifier, text
 from api.dispatch.assignment import dispatch_idle, dispatch_tech
-from api.dispatch.deps import Dispatch, acting_tech, publish_job, publish_tech
+from api.dispatch.deps import Dispatch, acting_tech, publish_job, publish_tech, tell_customer
 from api.dispatch.handback import release
 from api.persistence import lookups, updates
 from api.persistence.store import Doc
@@ -36,9 +36,7 @@ async def flag_late_call(
     d: Dispatch, board: AlertBoard, actor: Principal, job_id: str, reason: str
 ) -> Doc:
     """Ask dispatch whether to keep a job that will run past the shift."""
-    tech_id = acting_tech(actor)
-    why = text(reason, "reason", max_len=500)
-    job = await own_active_job(d, tech_id, job_id)
+    tech_id, job, why = await _own_job_because(d, actor, job_id, reason)
     if await board.unresolved(AlertKind.LATE_CALL, job["_id"]) is not None:
         raise Conflict("this late call is already flagged; dispatch will answer")
     return await board.raise_alert(tech_id, AlertKind.LATE_CALL, why, job_id=job["_id"])
@@ -65,13 +63,8 @@ async def report_running_late(
         await board.raise_alert(
             tech_id, AlertKind.RUNNING_LATE, why, job_id=job["_id"], minutes=minutes
         )
-        if d.notifier is not None:
-            await d.notifier.notify(
-                updated,
-                "running_late",
-                f"Your technician is running late; new arrival {eta:%H:%M} UTC.",
-                eta=eta,
-            )
+        message = f"Your technician is running late; new arrival {eta:%H:%M} UTC."
+        await tell_customer(d, updated, "running_late", message, eta=eta)
     await publish_job(d, updated)
     return updated
 
@@ -80,9 +73,7 @@ async def decline_job(
     d: Dispatch, board: AlertBoard, actor: Principal, job_id: str, reason: str
 ) -> Doc:
     """Hand the job back: it returns to the pool and is never offered to this tech today."""
-    tech_id = acting_tech(actor)
-    why = text(reason, "reason", max_len=500)
-    job = await own_active_job(d, tech_id, job_id)
+    tech_id, job, why = await _own_job_because(d, actor, job_id, reason)
     if job["status"] != JobStatus.ASSIGNED.value:
         raise Conflict("only a job you have not started can be declined; call dispatch")
     released, _ = await release(
@@ -129,3 +120,12 @@ async def own_active_job(d: Dispatch, tech_id: str, job_id: str) -> Doc:
     if job["status"] not in [s.value for s in ACTIVE_STATUSES]:
         raise Conflict(f"job {job_id} is {job['status']}, not your current job")
     return job
+
+
+async def _own_job_because(
+    d: Dispatch, actor: Principal, job_id: str, reason: str
+) -> tuple[str, Doc, str]:
+    """The acting tech, their active job `job_id`, and their checked reason."""
+    tech_id = acting_tech(actor)
+    why = text(reason, "reason", max_len=500)
+    return tech_id, await own_active_job(d, tech_id, job_id), why
