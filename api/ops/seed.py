@@ -14,8 +14,9 @@ from zoneinfo import ZoneInfo
 
 from api.core.clock import utcnow
 from api.core.domain import DEFAULT_DURATION_MIN, JobKind, JobStatus, Priority, TechStatus
+from api.core.events import EventType
 from api.core.validation import Booking, booking
-from api.persistence.documents import geo_point
+from api.persistence.documents import booked_job, geo_point
 from api.persistence.store import Doc, Store
 
 # (street, neighbourhood centre lat, lon): real Austin streets, jittered house numbers.
@@ -166,26 +167,12 @@ async def seed_demo(store: Store, tz: str, seed: int = 7) -> bool:
         b = booking(b, now)
         booked_at = now - timedelta(minutes=5 * (72 - i))
         jobs.append(
-            {
-                "_id": f"job_demo{i + 1:03d}",
-                "status": JobStatus.BOOKED.value,
-                "version": 1,
-                "customer": {"name": b.customer_name, "phone": b.customer_phone},
-                "address": b.address,
-                "location": geo_point(b.lat, b.lon),
-                "problem": b.problem,
-                "kind": b.kind.value,
-                "priority": b.priority.value,
-                "estimated_value": b.estimated_value,
-                "duration_min": b.duration_min,
-                "required_skills": list(b.required_skills),
-                "window_start": b.window_start,
-                "window_end": b.window_end,
-                "urgency_list": b.urgency_list,
-                "booked_at": booked_at,
-                "booked_by": {"role": "csr", "sub": f"csr_{i % 3 + 1}"},
-                "updated_at": booked_at,
-            }
+            booked_job(
+                f"job_demo{i + 1:03d}",
+                b,
+                booked_at=booked_at,
+                booked_by={"role": "csr", "sub": f"csr_{i % 3 + 1}"},
+            )
         )
     await store.jobs.insert_many(jobs)
     await store.events.insert_many(
@@ -195,7 +182,7 @@ async def seed_demo(store: Store, tz: str, seed: int = 7) -> bool:
                 "actor": j["booked_by"],
                 "entity": "job",
                 "entity_id": j["_id"],
-                "type": "job.booked",
+                "type": EventType.JOB_BOOKED.value,
                 "before": None,
                 "after": JobStatus.BOOKED.value,
                 "version": 1,

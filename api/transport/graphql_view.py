@@ -134,15 +134,12 @@ class NextjobGraphQL(GraphQL[Context, None]):
             getattr(request.state, "principal", None) if isinstance(request, Request) else None
         )
         return Context(
-            service=state.service,
+            dispatch=state.dispatch,
+            board=state.board,
             reader=state.reader,
             broker=state.broker,
             settings=state.settings,
-            voice=state.voice,
             timing=state.timing,
-            actions=state.actions,
-            bump=state.bump,
-            acks=state.acks,
             planner=state.planner,
             request=request,
             response=response,
