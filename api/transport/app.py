@@ -32,7 +32,9 @@ from api.dispatch.deps import Dispatch
 from api.insight.lookahead import LookaheadPlanner
 from api.persistence.reads import Reader
 from api.persistence.store import Store
+from api.transport.graphiql import graphiql_routes
 from api.transport.graphql_view import NextjobGraphQL
+from api.transport.home import home_routes
 from api.transport.metrics import Metrics, metrics_endpoint
 from api.transport.middleware.idempotency import IdempotencyMiddleware
 from api.transport.middleware.metrics import MetricsMiddleware
@@ -120,6 +122,8 @@ def create_app(settings: Settings, mongodb_uri: str, clock: Clock = utcnow) -> S
             Route("/track/{token}", tracking_page, methods=["GET"]),
             WebSocketRoute("/graphql", graphql),
             *map_routes(),
+            *home_routes(),
+            *graphiql_routes(),
         ],
         # Outermost first: the request id reaches every log line and the metrics
         # count the idempotent replays too.

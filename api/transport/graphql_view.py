@@ -26,6 +26,7 @@ from strawberry.types.unset import UnsetType
 
 from api.access.front_door import Access
 from api.core.errors import NextjobError
+from api.transport.graphiql import offline_ide
 from api.transport.http_spec import (
     GRAPHQL_RESPONSE,
     JSON,
@@ -60,6 +61,10 @@ class NextjobGraphQL(GraphQL[Context, None]):
         except HTTPException as exc:
             response = http_error_response(exc.status_code, exc.reason, media_type)
         await response(scope, receive, send)
+
+    @property
+    def graphql_ide_html(self) -> str:
+        return offline_ide(super().graphql_ide_html)
 
     def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
         # A GET carrying only a persisted document (hash) is an operation, not a browser.
