@@ -13,7 +13,7 @@ from typing import Any
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
-from api.core.errors import InvalidInput, NextjobError
+from api.core.errors import DuplicateBooking, InvalidInput, NextjobError
 
 log = logging.getLogger("nextjob.errors")
 
@@ -32,6 +32,8 @@ def classify(error: GraphQLError) -> GraphQLError:
             extensions["retryable"] = True
         if isinstance(original, InvalidInput) and original.field:
             extensions["field"] = original.field
+        if isinstance(original, DuplicateBooking):
+            extensions["duplicateOf"] = original.job_id
     elif original is None or isinstance(original, GraphQLError):
         # Raised by graphql-core itself (syntax, validation, coercion) or a permission.
         extensions.setdefault("code", _graphql_code(message))

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import strawberry
 
+from api.dispatch import shifts
+from api.dispatch.booking_checks import prepare_booking
+from api.persistence.company import read_company
 from schema.context import Info
 from schema.inputs import BookJobInput
 from schema.permissions import Booker, Canceller, Dispatcher, Technician, allow
@@ -16,14 +19,25 @@ class Mutation:
     @strawberry.mutation(description="Book a call into the bucket.", extensions=allow(Booker))
     async def book_job(self, info: Info, input: BookJobInput) -> Job:
         ctx = info.context
-        return Job.from_doc(await ctx.service.book_job(ctx.viewer(), input.to_booking()))
+        checked = await prepare_booking(
+            ctx.reader.store,
+            input.to_booking(),
+            input.choices(),
+            region=ctx.settings.default_region,
+            now=ctx.service.clock(),
+            actor=ctx.viewer().as_actor(),
+        )
+        return Job.from_doc(await ctx.service.book_job(ctx.viewer(), checked))
 
     @strawberry.mutation(
         description="Start the shift: routing sends the first job.", extensions=allow(Technician)
     )
     async def go_on_duty(self, info: Info) -> TechnicianType:
         ctx = info.context
-        return TechnicianType.from_doc(await ctx.service.go_on_duty(ctx.viewer()))
+        company = await read_company(ctx.reader.store, ctx.settings)
+        # The weekly shift pattern, in the company's time zone, sets when the shift ends.
+        doc = await shifts.go_on_duty(ctx.service, ctx.viewer(), company.timezone)
+        return TechnicianType.from_doc(doc)
 
     @strawberry.mutation(
         description="End the shift (no active job allowed).", extensions=allow(Technician)

@@ -100,3 +100,33 @@ class Staff(_RoleIn):
 def allow(*permissions: type[BasePermission]) -> list[FieldExtension]:
     """Field extensions for `strawberry.field(extensions=allow(Dispatcher))`."""
     return [PermissionExtension(permissions=[p() for p in permissions])]
+
+
+class TeamWriter(_RoleIn):
+    message = "changing the team, skills or company settings needs a manager or scope team:write"
+    roles = frozenset({Role.MANAGER})
+    scope = "team:write"
+
+
+class SkillsReader(_RoleIn):
+    message = "the skills catalogue needs a staff role or scope technicians:read"
+    roles = _USERS
+    scope = "technicians:read"
+
+
+class CompanyReader(_RoleIn):
+    message = "company settings are for staff and integrations"
+    roles = _USERS
+    scope = ANY_SCOPE
+
+
+class CustomersReader(_RoleIn):
+    message = "customers need a CSR, dispatcher or manager role, or scope customers:read"
+    roles = _USERS
+    scope = "customers:read"
+
+
+class CustomerWriter(_RoleIn):
+    message = "editing customers needs a CSR, dispatcher or manager role, or scope jobs:write"
+    roles = _USERS
+    scope = "jobs:write"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import Enum
 from typing import Any
 
 import strawberry
@@ -144,6 +145,16 @@ class Job:
     def planned_technician_id(self, info: Info) -> strawberry.ID | None:
         return planned_technician_id(info.context.planner, self._doc)
 
+    @strawberry.field(description="The customer record the job is filed under, if any.")
+    def customer_id(self) -> strawberry.ID | None:
+        found = self._doc.get("customer_id")
+        return strawberry.ID(found) if found else None
+
+    @strawberry.field(description="The office's notes on the booking.")
+    def notes(self) -> str | None:
+        notes: str | None = self._doc.get("notes")
+        return notes
+
     @strawberry.field(description="Why routing chose this job.", extensions=allow(Staff))
     def assignment(self) -> AssignmentReason | None:
         return AssignmentReason.from_doc(self._assignment) if self._assignment else None
@@ -195,6 +206,24 @@ class TechnicianStats:
     sold_total: float = strawberry.field(description="Total sold, dollars.")
 
 
+@strawberry.enum(description="A day of the week.")
+class Weekday(Enum):
+    MON = "mon"
+    TUE = "tue"
+    WED = "wed"
+    THU = "thu"
+    FRI = "fri"
+    SAT = "sat"
+    SUN = "sun"
+
+
+@strawberry.type(description="One weekday's shift, in the company's local time.")
+class ShiftDay:
+    day: Weekday = strawberry.field(description="The weekday.")
+    start: str = strawberry.field(description="Start, HH:MM (24-hour).")
+    end: str = strawberry.field(description="End, HH:MM; at or before start runs overnight.")
+
+
 @strawberry.type(description="A field technician.")
 class Technician:
     id: strawberry.ID = strawberry.field(description="Opaque technician id.")
@@ -211,6 +240,19 @@ class Technician:
     current_job_id: strawberry.ID | None = strawberry.field(description="Active job, if any.")
     _stats: strawberry.Private[Doc]
     _declines: strawberry.Private[int]
+    _doc: strawberry.Private[Doc]
+
+    @strawberry.field(description="The tech's phone (E.164).", extensions=allow(Staff))
+    def phone(self) -> str | None:
+        phone: str | None = self._doc.get("phone")
+        return phone
+
+    @strawberry.field(description="Shift hours per weekday (local time); missing days off.")
+    def weekly_shift(self) -> list[ShiftDay]:
+        pattern: dict[str, dict[str, str]] = self._doc.get("weekly_shift") or {}
+        return [
+            ShiftDay(day=Weekday(d), start=h["start"], end=h["end"]) for d, h in pattern.items()
+        ]
 
     @strawberry.field(
         description="Jobs this tech handed back today (cherry-picking shows here).",
@@ -248,6 +290,7 @@ class Technician:
             _declines=len(d.get("declined_today", []))
             if d.get("declined_day") == utcnow().date().isoformat()
             else 0,
+            _doc=d,
         )
 
 

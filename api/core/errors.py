@@ -6,6 +6,7 @@
     ├── InvalidInput      BAD_USER_INPUT    the request itself is wrong
     ├── NotFound          NOT_FOUND         no such object (or not yours to see)
     ├── Conflict          CONFLICT          legal request, illegal in the current state
+    │   └── DuplicateBooking  DUPLICATE_BOOKING  repeats an open job; confirm to book anyway
     └── Unavailable       SERVICE_UNAVAILABLE  a backing server failed; safe to retry
 
 Anything else escaping a resolver is a bug and is masked as INTERNAL_SERVER_ERROR.
@@ -47,6 +48,16 @@ class NotFound(NextjobError):
 
 class Conflict(NextjobError):
     code = "CONFLICT"
+
+
+class DuplicateBooking(Conflict):
+    """A booking repeats an open job for the same customer and address."""
+
+    code = "DUPLICATE_BOOKING"
+
+    def __init__(self, message: str, job_id: str) -> None:
+        super().__init__(message)
+        self.job_id = job_id
 
 
 class Unavailable(NextjobError):

@@ -104,6 +104,12 @@ def demo_technicians(rng: random.Random, count: int = 14) -> list[Doc]:
                 "location": geo_point(lat, lon),
                 "status": TechStatus.OFF_DUTY.value,
                 "shift": {"start": start, "end": end},
+                # Weekdays on the listed hours, alternate Saturdays for half the team.
+                "weekly_shift": {
+                    day: {"start": start, "end": end}
+                    for day in ("mon", "tue", "wed", "thu", "fri", *(("sat",) if i % 2 else ()))
+                },
+                "phone": f"+1512555{2000 + i:04d}",
                 "version": 1,
                 "stats": {"completed": 0, "sales": 0, "sold_total": 0.0},
             }

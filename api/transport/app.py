@@ -30,6 +30,7 @@ from api.customers.timing import CustomerTiming
 from api.dispatch.maintenance_bump import MaintenanceBump
 from api.dispatch.overrides import DispatcherActions
 from api.dispatch.service import DispatchService
+from api.dispatch.skills import ensure_catalogue
 from api.insight.lookahead import LookaheadPlanner
 from api.persistence.reads import Reader
 from api.persistence.store import Store
@@ -61,6 +62,7 @@ def create_app(settings: Settings, mongodb_uri: str, clock: Clock = utcnow) -> S
         planner: LookaheadPlanner | None = None
         try:
             await store.ensure_indexes()
+            await ensure_catalogue(store, clock())
             await broker.connect()
             service = DispatchService(store, broker, settings, clock)
             service.on_assignment = metrics.assignment
