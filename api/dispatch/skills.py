@@ -20,8 +20,11 @@ from api.persistence.store import Doc, Store
 COLLECTION = "skills"
 
 
+_ACRONYMS = frozenset({"hvac", "it"})
+
+
 def _label(name: str) -> str:
-    return name.replace("_", " ").title() if name != "hvac" else "HVAC"
+    return name.upper() if name in _ACRONYMS else name.replace("_", " ").capitalize()
 
 
 async def ensure_catalogue(store: Store, now: datetime) -> None:

@@ -1,4 +1,5 @@
-"""The pages: the dispatcher's live map at /map and the customer's tracking page.
+"""The pages: the dispatcher's live map at /map, the managers' /console/team, and the
+customer's tracking page.
 
 The map: the static page from `web/public`, Leaflet from
 `web/node_modules`, and the little configuration the page needs.
@@ -31,6 +32,20 @@ def map_routes() -> list[BaseRoute]:
         Mount("/map/leaflet", StaticFiles(directory=leaflet, check_dir=False)),
         Mount("/map", StaticFiles(directory=WEB / "public", html=True, check_dir=False)),
     ]
+
+
+def console_routes() -> list[BaseRoute]:
+    """The managers' console pages: /console/team (plain ES modules shared with /map)."""
+    public = WEB / "public"
+    return [
+        Route("/console/team", _team_with_slash, methods=["GET"]),
+        Mount("/console/js", StaticFiles(directory=public / "js", check_dir=False)),
+        Mount("/console/team", StaticFiles(directory=public / "team", html=True, check_dir=False)),
+    ]
+
+
+async def _team_with_slash(request: Request) -> RedirectResponse:
+    return RedirectResponse(request.url.replace(path="/console/team/"), status_code=307)
 
 
 async def _with_slash(request: Request) -> RedirectResponse:
