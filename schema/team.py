@@ -11,6 +11,7 @@ from api.dispatch import skills as catalogue
 from api.dispatch.team import Team, TechnicianChanges
 from api.persistence import company as company_settings
 from api.persistence.store import Doc
+from realtime import Event, board_channel
 from schema.context import Context, Info
 from schema.permissions import CompanyReader, SkillsReader, TeamWriter, allow
 from schema.types import Technician, Weekday
@@ -82,6 +83,11 @@ class CompanyInput:
     name: str | None = strawberry.field(default=None, description="Company name.")
     timezone: str | None = strawberry.field(default=None, description="IANA time zone.")
     phone: str | None = strawberry.field(default=None, description="Customer-facing phone.")
+
+
+async def _announce(ctx: Context, what: str, version: int) -> None:
+    """Tell the board's listeners that settings changed (screens re-read what they show)."""
+    await ctx.broker.publish(board_channel(), Event(kind="board", id=what, version=version))
 
 
 def _team(ctx: Context) -> Team:
@@ -170,6 +176,7 @@ class TeamMutation:
             now=ctx.service.clock(),
             actor=ctx.viewer().as_actor(),
         )
+        await _announce(ctx, f"skill:{doc['_id']}", doc["version"])
         return Skill.from_doc(doc)
 
     @strawberry.mutation(
@@ -181,6 +188,7 @@ class TeamMutation:
         doc = await catalogue.retire_skill(
             ctx.reader.store, name=name, now=ctx.service.clock(), actor=ctx.viewer().as_actor()
         )
+        await _announce(ctx, f"skill:{doc['_id']}", doc["version"])
         return Skill.from_doc(doc)
 
     @strawberry.mutation(
@@ -205,4 +213,5 @@ class TeamMutation:
             now=ctx.service.clock(),
             actor=ctx.viewer().as_actor(),
         )
+        await _announce(ctx, "company", saved.version)
         return Company.of(saved)

@@ -12,6 +12,7 @@ from api.persistence.store import Store
 from tests.conftest import BOOK, add_tech, booking_vars
 from tests.gql import Client, GraphQLError
 from tests.servers import ApiProcess
+from tests.test_board import next_update, open_board, until
 
 EDIT = """mutation($id: ID!, $version: Int!, $input: EditJobInput!) {
   editJob(id: $id, version: $version, input: $input) {
@@ -131,3 +132,20 @@ async def test_a_repeat_booking_is_flagged_then_booked_when_confirmed(
     repeat["input"]["confirmDuplicate"] = False
     third = (await csr.execute(BOOK, repeat))["bookJob"]
     assert third["status"] == "BOOKED"
+
+
+async def test_an_edit_reaches_the_board(
+    api: ApiProcess, store: Store, client_for: Callable[[str, str], Client]
+) -> None:
+    """The board hears about an edited job at its new version."""
+    csr = client_for("csr", "csr_1")
+    job = await book(csr)
+    ws = await open_board(api)
+    try:
+        assert (await next_update(ws))["kind"] == "RESYNC"
+        change = {"id": job["id"], "version": job["version"], "input": {"priority": "EMERGENCY"}}
+        edited = (await csr.execute(EDIT, change))["editJob"]
+        seen = await until(ws, lambda u: u["kind"] == "JOB" and u["job"]["id"] == job["id"])
+        assert seen["job"]["version"] == edited["version"]
+    finally:
+        await ws.close()

@@ -13,6 +13,7 @@ from api.persistence.store import Store
 from tests.conftest import AUSTIN, BOOK, booking_vars
 from tests.gql import Client, GraphQLError, token
 from tests.servers import ApiProcess
+from tests.test_board import next_update, open_board, until
 
 TECH_FIELDS = """id version name phone skills status shiftStart shiftEnd shiftEndsAt
 currentJobId weeklyShift { day start end } home { lat lon }"""
@@ -220,3 +221,25 @@ async def test_company_settings_default_then_saved_by_a_manager(
     finally:
         await keyed.close()
     assert await events_for(store, "company") == ["company.updated", "company.updated"]
+
+
+async def test_team_changes_reach_the_board(
+    api: ApiProcess, store: Store, client_for: Callable[[str, str], Client]
+) -> None:
+    """A new technician and their deactivation stream to a dispatcher's open board."""
+    ws = await open_board(api)
+    try:
+        assert (await next_update(ws))["kind"] == "RESYNC"
+        manager = client_for("manager", "mgr_1")
+        tech_id = (await manager.execute(ADD, new_tech(["hvac"])))["addTechnician"]["id"]
+        added = await until(
+            ws, lambda u: u["kind"] == "TECHNICIAN" and u["technician"]["id"] == tech_id
+        )
+        assert added["technician"]["status"] == "OFF_DUTY"
+        await manager.execute(DEACTIVATE, {"id": tech_id})
+        gone = await until(
+            ws, lambda u: u["kind"] == "TECHNICIAN" and u["technician"]["status"] == "INACTIVE"
+        )
+        assert gone["technician"]["id"] == tech_id
+    finally:
+        await ws.close()

@@ -18,6 +18,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from api.customers.tracking import public_view
+from api.persistence.company import read_company
 from api.persistence.store import Store
 
 WEB = Path(__file__).resolve().parents[2] / "web"
@@ -56,8 +57,9 @@ async def _with_slash(request: Request) -> RedirectResponse:
 async def map_config(request: Request) -> JSONResponse:
     """What the page cannot know by itself: the tile server and the company's time zone."""
     settings = request.app.state.settings
+    company = await read_company(request.app.state.store, settings)
     return JSONResponse(
-        {"tileUrl": settings.map_tile_url, "timezone": settings.timezone, "graphql": "/graphql"},
+        {"tileUrl": settings.map_tile_url, "timezone": company.timezone, "graphql": "/graphql"},
         headers={"Cache-Control": "no-store"},
     )
 
