@@ -14,7 +14,8 @@ from api.persistence.store import Doc
 from realtime import Event, board_channel
 from schema.context import Context, Info
 from schema.permissions import CompanyReader, SkillsReader, TeamWriter, allow
-from schema.types import Technician, Weekday
+from schema.shifts import Weekday
+from schema.types import Technician
 
 
 @strawberry.type(description="A skill bookings and technicians may name.")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import Enum
 from typing import Any
 
 import strawberry
@@ -15,6 +14,7 @@ from schema.context import Info
 from schema.enums import JobKind, JobStatus, Priority, Role, TechStatus
 from schema.permissions import Staff, allow
 from schema.plan import expected_arrival, planned_technician_id
+from schema.shifts import ShiftDay, Weekday
 
 
 @strawberry.type(description="A point on the map (WGS84).")
@@ -204,24 +204,6 @@ class TechnicianStats:
     jobs_completed: int = strawberry.field(description="Completed jobs.")
     sales: int = strawberry.field(description="Completed jobs where something was sold.")
     sold_total: float = strawberry.field(description="Total sold, dollars.")
-
-
-@strawberry.enum(description="A day of the week.")
-class Weekday(Enum):
-    MON = "mon"
-    TUE = "tue"
-    WED = "wed"
-    THU = "thu"
-    FRI = "fri"
-    SAT = "sat"
-    SUN = "sun"
-
-
-@strawberry.type(description="One weekday's shift, in the company's local time.")
-class ShiftDay:
-    day: Weekday = strawberry.field(description="The weekday.")
-    start: str = strawberry.field(description="Start, HH:MM (24-hour).")
-    end: str = strawberry.field(description="End, HH:MM; at or before start runs overnight.")
 
 
 @strawberry.type(description="A field technician.")

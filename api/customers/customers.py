@@ -112,8 +112,7 @@ async def for_booking(
     now: datetime,
     actor: dict[str, str],
 ) -> Doc:
-    """File a booking under `found` (adding its address and phone) or a new customer."""
-    number = phone
+    """File a booking under `found` (adding its address and phone, E.164) or a new customer."""
     coordinates(place.lat, place.lon)
     if found is None:
         return await insert_record(
@@ -122,8 +121,8 @@ async def for_booking(
             {
                 "_id": "cus_" + secrets.token_hex(8),
                 "name": text(name, "customer.name", max_len=120),
-                "phone": number,
-                "phones": [number],
+                "phone": phone,
+                "phones": [phone],
                 "addresses": [_address_doc(place)],
                 "notes": "",
                 "service_agreement": False,
@@ -138,8 +137,8 @@ async def for_booking(
     changes: Doc = {}
     if not any(same_place(a, place.address, place.lat, place.lon) for a in addresses):
         changes["addresses"] = [*addresses, _address_doc(place)][-MAX_ADDRESSES:]
-    if number not in phones and len(phones) < MAX_PHONES:
-        changes["phones"] = [*phones, number]
+    if phone not in phones and len(phones) < MAX_PHONES:
+        changes["phones"] = [*phones, phone]
     if not changes:
         return found
     return await update_record(

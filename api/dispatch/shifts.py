@@ -65,12 +65,10 @@ def shift_ends_at(doc: Doc, now: datetime, tz: str) -> datetime:
         if local < end:
             return end.astimezone(now.tzinfo)
     today = pattern.get(WEEKDAYS[local.weekday()])
-    # On a day off the tech works their usual length from now.
-    shift = today or typical_shift(pattern)
-    if not today:
-        length = _length(shift)
-        return now + length
-    return shift_end_after(now, shift["start"], shift["end"], tz)
+    if today is None:
+        # A day off: the tech works their usual length from now.
+        return now + _length(typical_shift(pattern))
+    return shift_end_after(now, today["start"], today["end"], tz)
 
 
 def _length(shift: Mapping[str, str]) -> timedelta:

@@ -128,7 +128,7 @@ function edit(id) {
   $('#tech-cancel').hidden = !tech;
   $('#tech-error').textContent = '';
   fillForm(tech, state.skills, homeGuess());
-  $('#editor').scrollIntoView({ block: 'start' });
+  $('.side').scrollTo({ top: 0 }); // the form's column, not the window
 }
 
 /** A new tech's home base starts at the team's centre (edit it to their real base). */
