@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 
 from api.persistence.store import Store
@@ -116,3 +117,19 @@ async def test_a_booking_can_name_an_existing_customer_and_staff_can_edit_them(
     assert (await csr.execute(BOOKED_UNDER, {"id": other}))["job"]["customerId"] == customer_id
     unknown = booking_vars(customerId="cus_nobody")
     assert await csr.errors(BOOK, unknown) == ["NOT_FOUND"]
+
+
+async def test_racing_bookings_for_a_new_phone_make_one_customer(
+    api: ApiProcess, store: Store, client_for: Callable[[str, str], Client]
+) -> None:
+    """Eight bookings from one new phone at once: one customer, every job filed under it."""
+    csr = client_for("csr", "csr_1")
+    bookings = [
+        booking_vars(name="Race Caller", phone="512-555-0404", problem=f"call {i}")
+        for i in range(8)
+    ]
+    results = await asyncio.gather(*(csr.execute(BOOK, b) for b in bookings))
+    ids = [r["bookJob"]["id"] for r in results]
+    owners = {(await csr.execute(BOOKED_UNDER, {"id": i}))["job"]["customerId"] for i in ids}
+    assert len(owners) == 1 and None not in owners
+    assert await store.db["customers"].count_documents({"phone": "+15125550404"}) == 1

@@ -13,7 +13,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from api.core.errors import InvalidInput, NotFound
+from api.core.errors import Conflict, InvalidInput, NotFound
 from api.core.phones import e164, search_form
 from api.core.validation import coordinates, identifier, text
 from api.persistence.records import insert_record, update_record
@@ -22,6 +22,7 @@ from api.persistence.store import Doc, Store
 COLLECTION = "customers"
 MAX_PHONES = 5
 MAX_ADDRESSES = 20
+_ATTEMPTS = 3
 _SAME_PLACE_M = 30.0  # two geocodes of one house land within a few metres
 
 
@@ -112,8 +113,29 @@ async def for_booking(
     now: datetime,
     actor: dict[str, str],
 ) -> Doc:
-    """File a booking under `found` (adding its address and phone, E.164) or a new customer."""
+    """File a booking under `found` (adding its address and phone, E.164) or a new customer.
+
+    Two bookings racing for one new phone, or an edit racing a booking, are retried on
+    the record as it now is: the loser links to the winner's customer.
+    """
     coordinates(place.lat, place.lon)
+    for _ in range(_ATTEMPTS):
+        try:
+            return await _file_once(store, found, name, phone, place, now, actor)
+        except Conflict:
+            found = await (customer(store, found["_id"]) if found else by_phone(store, phone))
+    raise Conflict("the customer record keeps changing; try again")
+
+
+async def _file_once(
+    store: Store,
+    found: Doc | None,
+    name: str,
+    phone: str,
+    place: Address,
+    now: datetime,
+    actor: dict[str, str],
+) -> Doc:
     if found is None:
         return await insert_record(
             store,
