@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
+from api.ops.seed import seed_demo
 from api.persistence.store import Store
 from tests.conftest import BOOK, booking_vars
 from tests.gql import Client
@@ -133,3 +134,15 @@ async def test_racing_bookings_for_a_new_phone_make_one_customer(
     owners = {(await csr.execute(BOOKED_UNDER, {"id": i}))["job"]["customerId"] for i in ids}
     assert len(owners) == 1 and None not in owners
     assert await store.db["customers"].count_documents({"phone": "+15125550404"}) == 1
+
+
+async def test_the_demo_company_files_every_job_under_a_customer(store: Store) -> None:
+    """Seeded demo jobs each link to a customer with an E.164 phone and that job's address."""
+    assert await seed_demo(store, "America/Chicago")
+    jobs = await store.jobs.find({}).to_list(None)
+    customers = {c["_id"]: c async for c in store.db["customers"].find({})}
+    assert jobs and all(j["customer_id"] in customers for j in jobs)
+    for job in jobs:
+        owner = customers[job["customer_id"]]
+        assert owner["phone"].startswith("+1512555") and job["customer"]["phone"] == owner["phone"]
+        assert job["address"] in [a["address"] for a in owner["addresses"]]
