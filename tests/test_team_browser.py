@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
@@ -11,9 +11,9 @@ from playwright.async_api import Dialog, Page, async_playwright, expect
 
 from api.ops.seed import seed_demo
 from api.persistence.store import Store
-from tests.gql import token
+from tests.gql import Client, token
 from tests.servers import ROOT, ApiProcess
-from tests.test_map_browser import CHROMIUM, CHROMIUM_ARGS, WAIT_MS
+from tests.test_map_browser import CHROMIUM, CHROMIUM_ARGS, WAIT_MS, open_board
 
 pytestmark = pytest.mark.slow
 
@@ -137,3 +137,15 @@ async def test_a_dispatcher_token_is_not_enough(api: ApiProcess, page: Page) -> 
     await expect(page.locator("#login")).to_be_visible()
     await expect(page.locator("#login-error")).to_contain_text("needs a manager")
     await expect(page.locator("#app")).to_have_attribute("data-ready", "false")
+
+
+async def test_a_deactivated_technician_leaves_the_live_map(
+    api: ApiProcess, store: Store, page: Page, client_for: Callable[[str, str], Client]
+) -> None:
+    """Deactivating a tech on the Team page's API removes their marker from an open map."""
+    await open_board(page, api)
+    await expect(page.locator(".tech-marker")).to_have_count(14)
+    deactivate = "mutation($id: ID!) { deactivateTechnician(id: $id) { status } }"
+    await client_for("manager", "mgr_1").execute(deactivate, {"id": "tech_02"})
+    await expect(page.locator(".tech-marker")).to_have_count(13)
+    await expect(page.locator('.tech-marker[data-tech-id="tech_02"]')).to_have_count(0)
