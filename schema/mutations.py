@@ -5,6 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from api.dispatch import booking, duty, overrides, work
+from api.dispatch.booking_checks import prepare_booking
 from schema.context import Info
 from schema.inputs import BookJobInput
 from schema.permissions import Booker, Canceller, Dispatcher, Technician, allow
@@ -17,7 +18,15 @@ class Mutation:
     @strawberry.mutation(description="Book a call into the bucket.", extensions=allow(Booker))
     async def book_job(self, info: Info, input: BookJobInput) -> Job:
         ctx = info.context
-        return Job.from_doc(await booking.book_job(ctx.dispatch, ctx.viewer(), input.to_booking()))
+        checked = await prepare_booking(
+            ctx.dispatch.store,
+            input.to_booking(),
+            input.choices(),
+            region=ctx.settings.default_region,
+            now=ctx.dispatch.clock(),
+            actor=ctx.viewer().as_actor(),
+        )
+        return Job.from_doc(await booking.book_job(ctx.dispatch, ctx.viewer(), checked))
 
     @strawberry.mutation(
         description="Start the shift: routing sends the first job.", extensions=allow(Technician)

@@ -19,6 +19,7 @@ class EventType(StrEnum):
     JOB_CANCELLED = "job.cancelled"
     JOB_RESCHEDULED = "job.rescheduled"
     JOB_ETA = "job.eta"
+    JOB_EDITED = "job.edited"
     # A job handed back to the pool, by whom or why.
     JOB_DECLINED = "job.declined"
     JOB_UNASSIGNED = "job.unassigned"
@@ -29,3 +30,14 @@ class EventType(StrEnum):
     TECH_BREAK = "technician.break"
     TECH_BACK = "technician.back"
     TECH_OVERTIME = "technician.overtime"
+    # The office: people, skills, customers, the company.
+    COMPANY_UPDATED = "company.updated"
+    CUSTOMER_CREATED = "customer.created"
+    CUSTOMER_EDITED = "customer.edited"
+    SKILL_ADDED = "skill.added"
+    SKILL_RESTORED = "skill.restored"
+    SKILL_RETIRED = "skill.retired"
+    TECH_ADDED = "technician.added"
+    TECH_DEACTIVATED = "technician.deactivated"
+    TECH_EDITED = "technician.edited"
+    TECH_REACTIVATED = "technician.reactivated"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from api.core.clock import shift_end_after
+from api.core.domain import TechStatus
 from api.core.errors import Conflict, NotFound
 from api.core.events import EventType
 from api.core.principal import Principal
@@ -10,7 +10,9 @@ from api.core.validation import coordinates
 from api.dispatch import moves
 from api.dispatch.assignment import dispatch_tech
 from api.dispatch.deps import Dispatch, acting_tech, publish_tech
+from api.dispatch.shifts import shift_ends_at
 from api.persistence import lookups, updates
+from api.persistence.company import read_company
 from api.persistence.steps import TechMove
 from api.persistence.store import Doc
 from api.persistence.transitions import move_tech
@@ -22,8 +24,11 @@ async def go_on_duty(d: Dispatch, actor: Principal) -> Doc:
     tech_id = acting_tech(actor)
     now = d.clock()
     doc = await lookups.technician(d.store, tech_id)
-    shift = doc.get("shift") or {"start": "08:00", "end": "17:00"}
-    ends = shift_end_after(now, shift["start"], shift["end"], d.settings.timezone)
+    if doc["status"] == TechStatus.INACTIVE.value:
+        raise Conflict("this technician is deactivated; ask a manager to reactivate you")
+    company = await read_company(d.store, d.settings)
+    # The weekly shift pattern, in the company's time zone, sets when the shift ends.
+    ends = shift_ends_at(doc, now, company.timezone)
     tech = await move_tech(
         d.store,
         now=now,

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from api.core.clock import utcnow
 from api.core.domain import DEFAULT_DURATION_MIN, JobKind, JobStatus, Priority, TechStatus
 from api.core.events import EventType
+from api.core.phones import e164
 from api.core.validation import Booking, booking
 from api.persistence.documents import booked_job, geo_point
 from api.persistence.store import Doc, Store
@@ -105,6 +106,12 @@ def demo_technicians(rng: random.Random, count: int = 14) -> list[Doc]:
                 "location": geo_point(lat, lon),
                 "status": TechStatus.OFF_DUTY.value,
                 "shift": {"start": start, "end": end},
+                # Weekdays on the listed hours, alternate Saturdays for half the team.
+                "weekly_shift": {
+                    day: {"start": start, "end": end}
+                    for day in ("mon", "tue", "wed", "thu", "fri", *(("sat",) if i % 2 else ()))
+                },
+                "phone": f"+1512555{2000 + i:04d}",
                 "version": 1,
                 "stats": {"completed": 0, "sales": 0, "sold_total": 0.0},
             }
@@ -155,6 +162,34 @@ def demo_bookings(rng: random.Random, now: datetime, tz: str, count: int = 72) -
     return out
 
 
+def _demo_customers(jobs: list[Doc], now: datetime) -> list[Doc]:
+    """One customer per demo phone (E.164), with the addresses of their jobs; each job is
+    filed under its customer, as a booking over the API would be."""
+    by_phone: dict[str, Doc] = {}
+    for job in jobs:
+        phone = e164(job["customer"]["phone"], "US")
+        lon, lat = job["location"]["coordinates"]
+        customer = by_phone.setdefault(
+            phone,
+            {
+                "_id": f"cus_demo{len(by_phone) + 1:03d}",
+                "name": job["customer"]["name"],
+                "phone": phone,
+                "phones": [phone],
+                "addresses": [],
+                "notes": "",
+                "service_agreement": job["kind"] == JobKind.MAINTENANCE.value,
+                "version": 1,
+                "created_at": now,
+                "updated_at": now,
+            },
+        )
+        customer["addresses"].append({"address": job["address"], "lat": lat, "lon": lon})
+        job["customer"] = {"name": customer["name"], "phone": phone}
+        job["customer_id"] = customer["_id"]
+    return list(by_phone.values())
+
+
 async def seed_demo(store: Store, tz: str, seed: int = 7) -> bool:
     """Fill an empty database with the demo company; False if it already had data."""
     if await store.technicians.count_documents({}, limit=1):
@@ -174,6 +209,8 @@ async def seed_demo(store: Store, tz: str, seed: int = 7) -> bool:
                 booked_by={"role": "csr", "sub": f"csr_{i % 3 + 1}"},
             )
         )
+    customers = _demo_customers(jobs, now)
+    await store.customers.insert_many(customers)
     await store.jobs.insert_many(jobs)
     await store.events.insert_many(
         [

@@ -29,6 +29,7 @@ from api.customers.notifications import Notifier, make_sender
 from api.customers.timing import CustomerTiming
 from api.dispatch.assignment import dispatch_idle
 from api.dispatch.deps import Dispatch
+from api.dispatch.skills import ensure_catalogue
 from api.insight.lookahead import LookaheadPlanner
 from api.persistence.reads import Reader
 from api.persistence.store import Store
@@ -39,7 +40,7 @@ from api.transport.metrics import Metrics, metrics_endpoint
 from api.transport.middleware.idempotency import IdempotencyMiddleware
 from api.transport.middleware.metrics import MetricsMiddleware
 from api.transport.middleware.request_id import RequestIdMiddleware
-from api.transport.pages import map_routes, tracking_page
+from api.transport.pages import console_routes, map_routes, tracking_page
 from api.voice.acknowledgements import sweep_unacknowledged
 from api.voice.alerts import AlertBoard
 from realtime import create_broker
@@ -62,6 +63,7 @@ def create_app(settings: Settings, mongodb_uri: str, clock: Clock = utcnow) -> S
         planner: LookaheadPlanner | None = None
         try:
             await store.ensure_indexes()
+            await ensure_catalogue(store, clock())
             await broker.connect()
             metrics.count_subscriptions(broker.listener_count)
             app.state.metrics = metrics
@@ -124,6 +126,7 @@ def create_app(settings: Settings, mongodb_uri: str, clock: Clock = utcnow) -> S
             *map_routes(),
             *home_routes(),
             *graphiql_routes(),
+            *console_routes(),
         ],
         # Outermost first: the request id reaches every log line and the metrics
         # count the idempotent replays too.
