@@ -38,7 +38,7 @@ from api.transport.metrics import Metrics, metrics_endpoint
 from api.transport.middleware.idempotency import IdempotencyMiddleware
 from api.transport.middleware.metrics import MetricsMiddleware
 from api.transport.middleware.request_id import RequestIdMiddleware
-from api.transport.pages import map_routes, tracking_page
+from api.transport.pages import map_routes, tech_routes, tracking_page
 from api.voice.acknowledgements import Acknowledgements
 from api.voice.service import VoiceService
 from realtime import create_broker
@@ -121,6 +121,7 @@ def create_app(settings: Settings, mongodb_uri: str, clock: Clock = utcnow) -> S
             Route("/track/{token}", tracking_page, methods=["GET"]),
             WebSocketRoute("/graphql", graphql),
             *map_routes(),
+            *tech_routes(),
         ],
         # Outermost first: the request id reaches every log line and the metrics
         # count the idempotent replays too.

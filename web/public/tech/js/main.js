@@ -1,0 +1,293 @@
+// The technician's app: one screen, one job. State is the server's (the pushed job, the
+// technician) with the taps still waiting in the queue applied on top.
+
+import { isSignedIn, signIn, signOut } from './auth.js';
+import { loadContract, run } from './contract.js';
+import { jobCard, project, timeFormat } from './job.js';
+import { positionReporter } from './position.js';
+import { ActionQueue } from './queue.js';
+import { openStreams } from './socket.js';
+import { $, announce, ask, button, h } from './ui.js';
+
+const saved = (key, fallback) => JSON.parse(localStorage.getItem(`nextjob.tech.${key}`) ?? 'null') ?? fallback;
+const save = (key, value) => localStorage.setItem(`nextjob.tech.${key}`, JSON.stringify(value));
+const DUTY = { GoOnDuty: 'AVAILABLE', GoOffDuty: 'OFF_DUTY', StartBreak: 'ON_BREAK', EndBreak: 'AVAILABLE' };
+const CONN = { connecting: 'Connecting…', live: 'Live', reconnecting: 'Reconnecting…', offline: 'Offline', 'signed-out': 'Signed out' };
+
+const state = {
+  me: saved('me', null),
+  job: saved('job', null),
+  messages: saved('messages', []),
+  finished: new Set(saved('finished', [])),
+  acked: new Set(saved('acked', [])),
+  conn: 'connecting',
+  wasOffline: false,
+  fmt: timeFormat(saved('timezone', null)),
+};
+let streams = null;
+const queue = new ActionQueue(run, { changed: render, applied, rejected });
+const reporter = positionReporter((lat, lon) => run('ReportLocation', { lat, lon }).catch(() => undefined));
+
+const visibleJob = () => project(state.job, queue.items, state.finished, state.acked);
+
+function techStatus() {
+  return queue.items.reduce((status, action) => DUTY[action.name] ?? status, state.me?.status ?? 'OFF_DUTY');
+}
+
+function remember(set, key, id) {
+  set.add(id);
+  save(key, [...set].slice(-50));
+}
+
+function notice(text) {
+  $('#notice-text').textContent = text;
+  $('#notice').hidden = false;
+}
+
+// ---- what the server says ----------------------------------------------------------------
+
+function onJob({ myJob }) {
+  const before = visibleJob();
+  state.job = myJob;
+  save('job', myJob);
+  const after = visibleJob();
+  const lost = before && !state.finished.has(before.id) && before.id !== after?.id;
+  if (lost) {
+    const when = state.wasOffline ? ' while you were offline' : '';
+    notice(after
+      ? `Dispatch changed your job${when}: “${before.problem}” was replaced by this one.`
+      : `Dispatch took “${before.problem}” off you${when}.`);
+  }
+  if (after && after.id !== before?.id) announce('New job', after.problem);
+  state.wasOffline = false;
+  render();
+}
+
+function onMessages({ myMessages }) {
+  const known = new Set(state.messages.map((m) => m.id));
+  const fresh = myMessages.filter((m) => m.toTechnician && !known.has(m.id));
+  state.messages = myMessages.slice(-30);
+  save('messages', state.messages);
+  if (fresh.length && known.size) {
+    notice(`Dispatch: ${fresh.at(-1).text}`);
+    announce('Dispatch', fresh.at(-1).text);
+  }
+  render();
+}
+
+function onStatus(conn) {
+  if (conn !== 'live' && conn !== 'connecting') state.wasOffline = true;
+  state.conn = conn;
+  if (conn === 'live') {
+    loadMe();
+    queue.flush();
+  }
+  if (conn === 'signed-out') showSignIn();
+  else render();
+}
+
+async function loadMe() {
+  try {
+    const { me } = await run('Me');
+    state.me = me.technician;
+    save('me', state.me);
+    render();
+  } catch {
+    // offline or refused: the last known state stays on screen
+  }
+}
+
+function applied(action, data) {
+  if (action.name === 'AcknowledgeJob') remember(state.acked, 'acked', action.variables.jobId);
+  const field = Object.keys(data ?? {})[0];
+  if (DUTY[action.name] && data[field]) {
+    state.me = { ...state.me, ...data[field] };
+    save('me', state.me);
+  }
+  render();
+}
+
+function rejected(action, error) {
+  if (state.finished.delete(action.variables?.jobId)) save('finished', [...state.finished]);
+  notice(`“${action.label}” was not accepted: ${error.message}`);
+  render();
+}
+
+// ---- what the technician does --------------------------------------------------------
+
+async function act(name, variables, label) {
+  if (name === 'CompleteJob' || name === 'DeclineJob') remember(state.finished, 'finished', variables.jobId);
+  await queue.add(name, variables, label);
+}
+
+act.complete = async (job) => {
+  const got = await ask('Complete the job', [
+    { name: 'sold', label: 'Sold amount ($, 0 if no sale)', type: 'number', min: 0, max: 1000000, step: '0.01', value: '0', inputmode: 'decimal' },
+  ], 'Complete');
+  if (got) act('CompleteJob', { jobId: job.id, soldAmount: Number(got.sold) || 0 }, `Completed ($${(Number(got.sold) || 0).toFixed(2)})`);
+};
+act.decline = async (job) => {
+  const got = await ask('Decline this job', [{ name: 'reason', label: 'Why? Dispatch sees this.', type: 'textarea' }], 'Decline');
+  if (got) act('DeclineJob', { jobId: job.id, reason: got.reason }, 'Declined');
+};
+act.late = async (job) => {
+  const got = await ask('Running late', [
+    { name: 'minutes', label: 'Late by (minutes)', type: 'number', min: 1, max: 600, value: '15', inputmode: 'numeric' },
+    { name: 'reason', label: 'Why?', type: 'textarea' },
+  ]);
+  if (got) act('ReportRunningLate', { jobId: job.id, minutes: Math.round(Number(got.minutes)), reason: got.reason }, `Running late ${got.minutes} min`);
+};
+act.lateCall = async (job) => {
+  const got = await ask('Flag a late call', [{ name: 'reason', label: 'What is the problem with this call?', type: 'textarea' }], 'Flag');
+  if (got) act('FlagLateCall', { jobId: job.id, reason: got.reason }, 'Late call flagged');
+};
+
+async function vent() {
+  const got = await ask('Message dispatch', [{ name: 'text', label: 'Say what you need to say', type: 'textarea' }]);
+  if (got) act('Vent', { text: got.text }, 'Message to dispatch');
+}
+
+async function overtime() {
+  const from = Math.max(Date.now(), Date.parse(state.me?.shiftEndsAt ?? '') || 0);
+  const hours = [1, 2, 3, 4].map((n) => new Date(Math.min(from + n * 3_600_000, Date.now() + 8 * 3_600_000 - 60_000)));
+  const got = await ask('Accept overtime', [
+    { name: 'until', label: 'Work until', type: 'select', options: hours.map((d) => [d.toISOString(), state.fmt.format(d)]) },
+  ], 'Accept');
+  if (got) act('AcceptOvertime', { until: got.until }, `Overtime until ${state.fmt.format(new Date(got.until))}`);
+}
+
+function goOnDuty() {
+  if (globalThis.Notification?.permission === 'default') Notification.requestPermission().catch(() => undefined);
+  act('GoOnDuty', {}, 'On duty');
+}
+
+// ---- screens ------------------------------------------------------------------------------
+
+function overtimeAsked() {
+  const ends = Date.parse(state.me?.shiftEndsAt ?? '');
+  const last = state.messages.filter((m) => m.toTechnician).at(-1);
+  return (ends && ends - Date.now() < 90 * 60_000) || /overtime/i.test(last?.text ?? '');
+}
+
+function pendingBox() {
+  if (!queue.items.length) return null;
+  return h('section', { class: 'pending', id: 'pending', 'data-count': queue.items.length },
+    h('strong', {}, `${queue.items.length} waiting to send`),
+    h('ol', {}, queue.items.map((a) => h('li', { 'data-name': a.name }, a.label, ' · pending'))));
+}
+
+function thread() {
+  const items = state.messages.slice(-8).map((m) => h('li', { class: m.toTechnician ? '' : 'mine' },
+    h('time', {}, `${m.toTechnician ? 'Dispatch' : 'You'} · ${state.fmt.format(new Date(m.at))}`), m.text));
+  return h('section', { class: 'card', id: 'thread' }, h('h2', {}, 'Dispatch'),
+    items.length ? h('ul', { class: 'thread' }, items) : h('p', {}, 'No messages yet.'),
+    h('div', { class: 'row' }, button('Message dispatch', vent, 'secondary', { 'data-action': 'vent' })));
+}
+
+function calm(title, text, ...buttons) {
+  return h('section', { class: 'calm' }, h('div', { class: 'pulse', 'aria-hidden': 'true' }), h('h1', {}, title), h('p', {}, text),
+    h('div', { class: 'actions' }, buttons));
+}
+
+function screen() {
+  const job = visibleJob();
+  const extra = overtimeAsked() && button('Accept overtime', overtime, 'secondary', { 'data-action': 'overtime' });
+  if (job) return ['job', jobCard(job, state.fmt, act), extra, thread()];
+  const status = techStatus();
+  if (status === 'OFF_DUTY') {
+    return ['off-duty', calm('You are off duty', 'Go on duty when you are ready for work.',
+      button('Go on duty', goOnDuty, 'primary', { 'data-action': 'on-duty' }),
+      h('button', { type: 'button', class: 'link', onclick: leave }, 'Sign out'))];
+  }
+  if (status === 'ON_BREAK') {
+    return ['break', calm('On break', 'No jobs come while you are on break.',
+      button('End break', () => act('EndBreak', {}, 'Back from break'), 'primary', { 'data-action': 'end-break' }))];
+  }
+  return ['waiting', calm('Waiting for your next job', 'It appears here by itself; keep the app open or nearby.',
+    h('div', { class: 'more' },
+      button('Start break', () => act('StartBreak', {}, 'Break'), 'secondary', { 'data-action': 'break' }),
+      button('Go off duty', () => act('GoOffDuty', {}, 'Off duty'), 'secondary', { 'data-action': 'off-duty' })),
+    extra), thread()];
+}
+
+function render() {
+  const n = queue.items.length;
+  const conn = $('#conn');
+  conn.dataset.state = state.conn;
+  conn.dataset.pending = n;
+  conn.textContent = CONN[state.conn] + (n ? ` · ${n} waiting` : '');
+  $('#who').textContent = state.me?.name ?? '';
+  if (!isSignedIn()) return;
+  const [name, ...parts] = screen();
+  const main = $('#app');
+  main.dataset.screen = name;
+  main.replaceChildren(...[pendingBox(), ...parts].filter(Boolean));
+  if (visibleJob()?.status === 'EN_ROUTE') reporter.start();
+  else reporter.stop();
+}
+
+function showSignIn(message = '') {
+  reporter.stop();
+  const error = h('p', { class: 'error', role: 'alert' }, message);
+  const form = h('form', { class: 'card', id: 'sign-in' },
+    h('h1', {}, 'Sign in'),
+    h('label', { for: 'login' }, 'Login'), h('input', { id: 'login', name: 'login', autocomplete: 'username', required: true }),
+    h('label', { for: 'password' }, 'Password'),
+    h('input', { id: 'password', name: 'password', type: 'password', autocomplete: 'current-password', required: true }),
+    error, h('div', { class: 'row' }, h('button', { class: 'btn primary', type: 'submit' }, 'Sign in')));
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    try {
+      await signIn(form.login.value.trim(), form.password.value);
+      start();
+    } catch (e) {
+      error.textContent = e.message;
+    }
+  });
+  $('#app').dataset.screen = 'sign-in';
+  $('#app').replaceChildren(form);
+}
+
+async function leave() {
+  streams?.stop();
+  streams = null;
+  await signOut();
+  for (const key of ['me', 'job', 'messages']) localStorage.removeItem(`nextjob.tech.${key}`);
+  Object.assign(state, { me: null, job: null, messages: [] });
+  showSignIn();
+}
+
+function start() {
+  streams?.stop();
+  const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/graphql`;
+  streams = openStreams({
+    url,
+    streams: { MyJob: onJob, MyMessages: onMessages },
+    onStatus,
+    onError: (errors) => notice(errors.map((e) => e.message).join('; ')),
+  });
+  render();
+}
+
+async function loadConfig() {
+  try {
+    const config = await (await fetch('config.json')).json();
+    save('timezone', config.timezone);
+    state.fmt = timeFormat(config.timezone);
+  } catch {
+    // offline: the time zone from the last start
+  }
+}
+
+async function boot() {
+  $('#notice-close').addEventListener('click', () => {
+    $('#notice').hidden = true;
+  });
+  navigator.serviceWorker?.register('sw.js', { scope: './' }).catch(() => undefined);
+  await Promise.all([loadContract(), loadConfig(), queue.open()]);
+  // Signed in, even offline with only a refresh token: show what we know and reconnect.
+  if (isSignedIn()) start();
+  else showSignIn();
+}
+
+boot().catch((error) => showSignIn(error.message));
