@@ -214,11 +214,12 @@ async def test_offline_taps_are_kept_and_applied_once_in_order(
     await expect(page.locator("#conn")).to_have_attribute("data-state", "offline")
     await tap(page, "arrive")
     await expect(page.locator("#pending li")).to_have_count(1)
+    await expect(page.locator("#job")).to_have_attribute("data-status", "ON_SITE")
+    await shot(page, "offline")
     await tap(page, "complete")
     await answer(page, {"sold": "480"})
     await expect(page.locator("#pending li")).to_have_count(2)
     await expect(page.locator("#conn")).to_have_text("Offline · 2 waiting")
-    await shot(page, "offline")
     assert (await store.jobs.find_one({"_id": first}) or {})["status"] == "en_route"
 
     await phone.context.set_offline(False)

@@ -54,7 +54,11 @@ def tech_routes() -> list[BaseRoute]:
         Route("/tech", _with_slash, methods=["GET"]),
         Route("/tech/config.json", map_config, methods=["GET"]),
         Route("/tech/contract.json", _contract, methods=["GET"]),
-        Route("/tech/sw.js", _file(tech / "sw.js", "text/javascript"), methods=["GET"]),
+        Route(
+            "/tech/sw.js",
+            _file(tech / "sw.js", "text/javascript", {"Service-Worker-Allowed": "/tech/"}),
+            methods=["GET"],
+        ),
         Route(
             "/tech/manifest.webmanifest",
             _file(tech / "manifest.webmanifest", "application/manifest+json"),
@@ -69,9 +73,11 @@ async def _contract(request: Request) -> JSONResponse:
     return JSONResponse(manifest(), headers={"Cache-Control": "no-cache"})
 
 
-def _file(path: Path, media_type: str) -> Callable[[Request], Awaitable[Response]]:
+def _file(
+    path: Path, media_type: str, extra: dict[str, str] | None = None
+) -> Callable[[Request], Awaitable[Response]]:
     """A file served revalidated on every load: browsers must see a new service worker."""
-    headers = {"Cache-Control": "no-cache", "Service-Worker-Allowed": "/tech/"}
+    headers = {"Cache-Control": "no-cache", **(extra or {})}
     present = path.is_file()  # shipped with the code: looked at once, at start-up
 
     async def serve(request: Request) -> Response:

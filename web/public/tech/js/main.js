@@ -21,6 +21,7 @@ const state = {
   finished: new Set(saved('finished', [])),
   acked: new Set(saved('acked', [])),
   conn: 'connecting',
+  heard: false,
   wasOffline: false,
   fmt: timeFormat(saved('timezone', null)),
 };
@@ -68,7 +69,11 @@ function onMessages({ myMessages }) {
   const fresh = myMessages.filter((m) => m.toTechnician && !known.has(m.id));
   state.messages = myMessages.slice(-30);
   save('messages', state.messages);
-  if (fresh.length && known.size) {
+  // The first thread of a fresh install is history, not news.
+  const news = state.heard || localStorage.getItem('nextjob.tech.heard');
+  state.heard = true;
+  localStorage.setItem('nextjob.tech.heard', '1');
+  if (fresh.length && news) {
     notice(`Dispatch: ${fresh.at(-1).text}`);
     announce('Dispatch', fresh.at(-1).text);
   }
