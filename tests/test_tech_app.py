@@ -140,6 +140,12 @@ async def answer(page: Page, values: dict[str, str]) -> None:
     await page.locator("#ask-ok").tap()
 
 
+async def applied(page: Page, next_action: str) -> None:
+    """Wait until the last tap is queued (its next button shows) and the server took it."""
+    await expect(page.locator(f'[data-action="{next_action}"]')).to_be_visible()
+    await expect(page.locator("#pending")).to_have_count(0)
+
+
 async def on_duty_with_a_job(page: Page) -> str:
     await expect(page.locator("#app")).to_have_attribute("data-screen", "off-duty")
     await tap(page, "on-duty")
@@ -208,7 +214,7 @@ async def test_offline_taps_are_kept_and_applied_once_in_order(
     first = await on_duty_with_a_job(page)
     await tap(page, "ack")
     await tap(page, "travel")
-    await expect(page.locator("#pending")).to_have_count(0)
+    await applied(page, "arrive")
 
     await phone.context.set_offline(True)
     await expect(page.locator("#conn")).to_have_attribute("data-state", "offline")
@@ -243,6 +249,7 @@ async def test_reassignment_while_offline_shows_the_new_job_with_a_notice(
     taken = await book(client_for, "Dishwasher not draining", 500.0)
     assert await on_duty_with_a_job(page) == taken
     await tap(page, "ack")
+    await applied(page, "travel")
     other = client_for("technician", "tech_other")
     await other.execute(operation("GoOnDuty"))
 

@@ -40,8 +40,12 @@ function remember(set, key, id) {
   save(key, [...set].slice(-50));
 }
 
+const notices = [];
+
+/** Show a notice above the job; the last three stay until dismissed. */
 function notice(text) {
-  $('#notice-text').textContent = text;
+  notices.push(text);
+  $('#notice-text').replaceChildren(...notices.slice(-3).map((line) => h('span', { class: 'line' }, line)));
   $('#notice').hidden = false;
 }
 
@@ -286,6 +290,7 @@ async function loadConfig() {
 
 async function boot() {
   $('#notice-close').addEventListener('click', () => {
+    notices.length = 0;
     $('#notice').hidden = true;
   });
   navigator.serviceWorker?.register('sw.js', { scope: './' }).catch(() => undefined);
