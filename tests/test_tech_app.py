@@ -12,7 +12,9 @@ import json
 import shutil
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
+from datetime import UTC
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.async_api import BrowserContext, Page, WebSocket, async_playwright, expect
@@ -93,7 +95,7 @@ async def phone(api: ApiProcess) -> AsyncIterator[Phone]:
             has_touch=True,
             geolocation={"latitude": START[0], "longitude": START[1]},
             permissions=["geolocation"],
-            timezone_id="America/Chicago",
+            timezone_id="Asia/Tokyo",  # not the company's: the app must show Chicago time
         )
         bearer = token("technician", TECH, hours=2)
         await context.add_init_script(
@@ -176,6 +178,11 @@ async def test_whole_day_on_duty_work_a_job_and_the_next_arrives(
     await expect(page.locator("#job")).to_contain_text("Dana")
     await expect(page.locator("#job")).not_to_contain_text("Customer Dana Customer")
     await shot(page, "job")
+    window = (await store.jobs.find_one({"_id": first}) or {})["window_start"]
+    local = window.replace(tzinfo=UTC).astimezone(ZoneInfo("America/Chicago"))
+    await expect(page.locator('[data-field="window"]')).to_contain_text(
+        local.strftime("%H:%M") + "\u2013"
+    )
 
     await tap(page, "ack")
     await tap(page, "travel")

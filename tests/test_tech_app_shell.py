@@ -4,6 +4,7 @@ targets and WCAG AA contrast. Fixtures are test_tech_app's."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import httpx
@@ -11,11 +12,12 @@ from playwright.async_api import Page, expect
 
 from mobile_contract import manifest
 from tests.gql import Client
-from tests.servers import ApiProcess
+from tests.servers import ROOT, ApiProcess
 from tests.test_tech_app import Phone, api, book, on_duty_with_a_job, phone, tap
 
 __all__ = ["api", "phone"]  # the fixtures, shared with test_tech_app
 
+SW = ROOT / "web" / "public" / "tech" / "sw.js"
 SMALL = {"width": 360, "height": 640}
 # Text elements whose colour contrast with their background falls short of WCAG AA.
 LOW_CONTRAST = """() => {
@@ -74,6 +76,9 @@ async def test_manifest_icons_and_service_worker_are_served_for_install(api: Api
         assert worker.headers["content-type"].startswith("text/javascript")
         assert worker.headers["service-worker-allowed"] == "/tech/"
         assert (await web.get("/tech/contract.json")).json() == manifest()
+    cached = set(re.findall(r"'([^']+)'", SW.read_text().split("];")[0]))
+    shipped = {str(p.relative_to(SW.parent)) for p in SW.parent.rglob("*.js")} - {"sw.js"}
+    assert shipped | {"app.css", "index.html"} <= cached, "sw.js must cache every app file"
 
 
 async def test_app_opens_with_no_network_from_the_service_worker_cache(

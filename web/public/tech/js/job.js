@@ -22,7 +22,7 @@ export function project(job, pending, finished, acked) {
 }
 
 export function timeFormat(timezone) {
-  const opts = { hour: '2-digit', minute: '2-digit', hour12: false };
+  const opts = { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' };
   try {
     return new Intl.DateTimeFormat(undefined, { ...opts, timeZone: timezone || undefined });
   } catch {
