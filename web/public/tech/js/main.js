@@ -1,7 +1,7 @@
 // The technician's app: one screen, one job. State is the server's (the pushed job, the
 // technician) with the taps still waiting in the queue applied on top.
 
-import { isSignedIn, signIn, signOut } from './auth.js';
+import { isSignedIn, signIn, signOut, subject } from './auth.js';
 import { loadContract, run } from './contract.js';
 import { jobCard, project, timeFormat } from './job.js';
 import { positionReporter } from './position.js';
@@ -124,9 +124,17 @@ function rejected(action, error) {
 
 // ---- what the technician does --------------------------------------------------------
 
+let acting = false;
+
 async function act(name, variables, label) {
-  if (name === 'CompleteJob' || name === 'DeclineJob') remember(state.finished, 'finished', variables.jobId);
-  await queue.add(name, variables, label);
+  if (acting) return; // a double tap while the first is being stored
+  acting = true;
+  try {
+    if (name === 'CompleteJob' || name === 'DeclineJob') remember(state.finished, 'finished', variables.jobId);
+    await queue.add(name, variables, label);
+  } finally {
+    acting = false;
+  }
 }
 
 act.complete = async (job) => {
@@ -258,6 +266,10 @@ function showSignIn(message = '') {
 }
 
 async function leave() {
+  if (queue.items.length) {
+    notice('Some taps are still waiting to be sent: connect before signing out.');
+    return;
+  }
   streams?.stop();
   streams = null;
   await signOut();
@@ -267,6 +279,12 @@ async function leave() {
 }
 
 function start() {
+  const who = subject(); // null offline before the first refresh: keep what we know
+  if (state.me && who && state.me.id !== who) {
+    // Another technician used this phone before: nothing of theirs stays on screen.
+    for (const key of ['me', 'job', 'messages', 'heard']) localStorage.removeItem(`nextjob.tech.${key}`);
+    Object.assign(state, { me: null, job: null, messages: [], heard: false });
+  }
   streams?.stop();
   const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/graphql`;
   streams = openStreams({

@@ -30,15 +30,21 @@ export class ActionQueue {
     this.run = run;
     this.hooks = hooks;
     this.items = [];
-    this.db = null;
+    this.db = null; // null when IndexedDB is unavailable (private mode): memory only
+    this.ready = false;
     this.busy = false;
     this.retry = null;
     this.delay = 1000;
   }
 
   async open() {
-    this.db = await openDb();
-    this.items = await request(this.db.transaction(STORE).objectStore(STORE).getAll());
+    try {
+      this.db = await openDb();
+      this.items = await request(this.db.transaction(STORE).objectStore(STORE).getAll());
+    } catch {
+      this.db = null;
+    }
+    this.ready = true;
     this.hooks.changed();
   }
 
@@ -49,7 +55,9 @@ export class ActionQueue {
   /** Queue an action (stored before anything is sent) and try to send it. */
   async add(name, variables, label) {
     const action = { key: newKey(), name, variables, label, at: new Date().toISOString() };
-    action.seq = await request(this.store('readwrite').add(action));
+    action.seq = this.db
+      ? await request(this.store('readwrite').add(action))
+      : (this.items.at(-1)?.seq ?? 0) + 1;
     this.items.push(action);
     this.hooks.changed();
     this.flush();
@@ -57,14 +65,14 @@ export class ActionQueue {
   }
 
   async remove(action) {
-    await request(this.store('readwrite').delete(action.seq));
+    if (this.db) await request(this.store('readwrite').delete(action.seq));
     this.items = this.items.filter((a) => a.seq !== action.seq);
     this.hooks.changed();
   }
 
   /** Send what is waiting, oldest first; stops at the first action that must be retried. */
   async flush() {
-    if (this.busy || !this.db) return;
+    if (this.busy || !this.ready) return;
     this.busy = true;
     clearTimeout(this.retry);
     try {
