@@ -8,6 +8,7 @@ frame the app sends is recorded: it must send only the mobile contract's trusted
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 from collections.abc import AsyncIterator, Callable
@@ -79,9 +80,10 @@ async def api(mongo_uri: str, db_name: str, store: Store) -> AsyncIterator[ApiPr
         proc.stop()
 
 
-@pytest.fixture
-async def phone(api: ApiProcess) -> AsyncIterator[Phone]:
-    """Chromium as a 390x844 touch phone at START, signed in as TECH, on /tech/."""
+@contextlib.asynccontextmanager
+async def open_phone(bearer: str | None) -> AsyncIterator[Phone]:
+    """Chromium as a 390x844 touch phone at START, recording what it sends; with `bearer`,
+    started from that access token (injected before any script runs, never in the URL)."""
     if CHROMIUM is None:
         pytest.fail("chromium is not installed: `make test` installs it (apt-get install chromium)")
     expect.set_options(timeout=WAIT_MS)
@@ -97,10 +99,10 @@ async def phone(api: ApiProcess) -> AsyncIterator[Phone]:
             permissions=["geolocation"],
             timezone_id="Asia/Tokyo",  # not the company's: the app must show Chicago time
         )
-        bearer = token("technician", TECH, hours=2)
-        await context.add_init_script(
-            f"globalThis.__NEXTJOB_TECH_TEST_TOKEN__ = {json.dumps(bearer)};"
-        )
+        if bearer is not None:
+            await context.add_init_script(
+                f"globalThis.__NEXTJOB_TECH_TEST_TOKEN__ = {json.dumps(bearer)};"
+            )
 
         def on_request(request: Any) -> None:
             if request.url.endswith("/graphql") and request.method == "POST":
@@ -118,11 +120,18 @@ async def phone(api: ApiProcess) -> AsyncIterator[Phone]:
         page = await context.new_page()
         page.on("websocket", on_socket)
         try:
-            await page.goto(f"{api.base_url}/tech")
             yield Phone(context, page, wire)
         finally:
             await context.close()
             await browser.close()
+
+
+@pytest.fixture
+async def phone(api: ApiProcess) -> AsyncIterator[Phone]:
+    """The phone signed in as TECH, on /tech/."""
+    async with open_phone(token("technician", TECH, hours=2)) as signed_in:
+        await signed_in.page.goto(f"{api.base_url}/tech")
+        yield signed_in
 
 
 async def book(client_for: Callable[[str, str], Client], problem: str, value: float) -> str:
