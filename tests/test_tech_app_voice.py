@@ -30,6 +30,16 @@ REPLY = """
 mutation($t: ID!, $text: String!) { replyToTechnician(technicianId: $t, text: $text) { id } }
 """
 
+# Counts the app's live geolocation watches (watchPosition minus clearWatch).
+COUNT_WATCHES = """
+globalThis.__watches = new Set();
+const geo = navigator.geolocation;
+const watch = geo.watchPosition.bind(geo);
+const clear = geo.clearWatch.bind(geo);
+geo.watchPosition = (...args) => { const id = watch(...args); __watches.add(id); return id; };
+geo.clearWatch = (id) => { __watches.delete(id); clear(id); };
+"""
+
 
 async def eventually(check: Callable[[], Awaitable[Any]], what: str, within: float = 15.0) -> Any:
     """Await a condition the system reaches by itself (a push, a write), or fail after `within`."""
@@ -48,10 +58,14 @@ async def test_position_while_driving_reaches_the_board_and_the_tracking_page(
 ) -> None:
     """A mocked position moving toward the job shows on the dispatcher's board and tracking page."""
     page = phone.page
+    await phone.context.add_init_script(COUNT_WATCHES)
+    await page.reload()
     job_id = await book(client_for, "Furnace short-cycling", 800.0)
     assert await on_duty_with_a_job(page) == job_id
+    assert await page.evaluate("globalThis.__watches.size") == 0
     await tap(page, "ack")
     await tap(page, "travel")
+    await page.wait_for_function("globalThis.__watches.size === 1")
     dispatcher = client_for("dispatcher", "dispatch_1")
     url = (await dispatcher.execute(TRACKING, {"id": job_id}))["job"]["trackingUrl"]
 
@@ -69,6 +83,10 @@ async def test_position_while_driving_reaches_the_board_and_the_tracking_page(
     assert seen["status"] == "en_route"
     assert seen["position"] == {"lat": pytest.approx(lat), "lon": pytest.approx(AUSTIN[1])}
     assert phone.wire.names().count("ReportLocation") >= 3
+
+    # On site, the phone stops watching the position (the battery is spared).
+    await tap(page, "arrive")
+    await page.wait_for_function("globalThis.__watches.size === 0")
     phone.wire.assert_only_trusted_documents()
 
 
