@@ -6,7 +6,7 @@ const SHELL = [
   './', 'index.html', 'app.css', 'manifest.webmanifest', 'icon.svg', 'icon-192.png',
   'config.json', 'contract.json',
   'js/main.js', 'js/auth.js', 'js/contract.js', 'js/socket.js', 'js/queue.js',
-  'js/position.js', 'js/job.js', 'js/ui.js',
+  'js/position.js', 'js/job.js', 'js/ui.js', 'js/asks.js', 'js/screens.js',
 ];
 
 self.addEventListener('install', (event) => {

@@ -42,7 +42,7 @@ function fact(label, value, link) {
 }
 
 /** The primary lifecycle button for the job's status. */
-function primary(job, act) {
+function primary(job, act, asks) {
   if (job.status === 'ASSIGNED' && !job.acknowledged) {
     return button('Got it', () => act('AcknowledgeJob', { jobId: job.id, version: job.version }, 'Got it'), 'primary', { 'data-action': 'ack' });
   }
@@ -52,17 +52,17 @@ function primary(job, act) {
   if (job.status === 'EN_ROUTE') {
     return button('Arrived', () => act('Arrive', { jobId: job.id }, 'Arrived'), 'primary', { 'data-action': 'arrive' });
   }
-  return button('Complete', () => act.complete(job), 'primary', { 'data-action': 'complete' });
+  return button('Complete', () => asks.complete(job), 'primary', { 'data-action': 'complete' });
 }
 
 /** The job card: problem, customer, address, window, skills; the buttons that make sense now. */
-export function jobCard(job, fmt, act) {
+export function jobCard(job, fmt, act, asks) {
   const first = job.customer.name.trim().split(/\s+/)[0];
   const window = `${fmt.format(new Date(job.arrivalWindow.start))}–${fmt.format(new Date(job.arrivalWindow.end))}`;
   const more = [
-    job.status === 'ASSIGNED' && button('Decline', () => act.decline(job), 'danger', { 'data-action': 'decline' }),
-    job.status !== 'ON_SITE' && button('Running late', () => act.late(job), 'secondary', { 'data-action': 'late' }),
-    button('Late call', () => act.lateCall(job), 'secondary', { 'data-action': 'late-call' }),
+    job.status === 'ASSIGNED' && button('Decline', () => asks.decline(job), 'danger', { 'data-action': 'decline' }),
+    job.status !== 'ON_SITE' && button('Running late', () => asks.late(job), 'secondary', { 'data-action': 'late' }),
+    button('Late call', () => asks.lateCall(job), 'secondary', { 'data-action': 'late-call' }),
   ];
   return h('section', { class: 'card', id: 'job', 'data-job-id': job.id, 'data-status': job.status },
     h('div', {},
@@ -75,5 +75,5 @@ export function jobCard(job, fmt, act) {
     fact('Arrival window', h('span', { 'data-field': 'window' }, window)),
     fact('Time on site', `about ${Math.round(job.durationMinutes)} min`),
     job.requiredSkills.length > 0 && fact('Skills', job.requiredSkills.join(', ')),
-    h('div', { class: 'actions' }, primary(job, act), h('div', { class: 'more' }, more)));
+    h('div', { class: 'actions' }, primary(job, act, asks), h('div', { class: 'more' }, more)));
 }

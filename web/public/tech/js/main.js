@@ -7,7 +7,9 @@ import { jobCard, project, timeFormat } from './job.js';
 import { positionReporter } from './position.js';
 import { ActionQueue } from './queue.js';
 import { openStreams } from './socket.js';
-import { $, announce, ask, button, h } from './ui.js';
+import { questions } from './asks.js';
+import { calm, pendingBox, signInForm, thread } from './screens.js';
+import { $, announce, button, h } from './ui.js';
 
 const saved = (key, fallback) => JSON.parse(localStorage.getItem(`nextjob.tech.${key}`) ?? 'null') ?? fallback;
 const save = (key, value) => localStorage.setItem(`nextjob.tech.${key}`, JSON.stringify(value));
@@ -137,41 +139,7 @@ async function act(name, variables, label) {
   }
 }
 
-act.complete = async (job) => {
-  const got = await ask('Complete the job', [
-    { name: 'sold', label: 'Sold amount ($, 0 if no sale)', type: 'number', min: 0, max: 1000000, step: '0.01', value: '0', inputmode: 'decimal' },
-  ], 'Complete');
-  if (got) act('CompleteJob', { jobId: job.id, soldAmount: Number(got.sold) || 0 }, `Completed ($${(Number(got.sold) || 0).toFixed(2)})`);
-};
-act.decline = async (job) => {
-  const got = await ask('Decline this job', [{ name: 'reason', label: 'Why? Dispatch sees this.', type: 'textarea' }], 'Decline');
-  if (got) act('DeclineJob', { jobId: job.id, reason: got.reason }, 'Declined');
-};
-act.late = async (job) => {
-  const got = await ask('Running late', [
-    { name: 'minutes', label: 'Late by (minutes)', type: 'number', min: 1, max: 600, value: '15', inputmode: 'numeric' },
-    { name: 'reason', label: 'Why?', type: 'textarea' },
-  ]);
-  if (got) act('ReportRunningLate', { jobId: job.id, minutes: Math.round(Number(got.minutes)), reason: got.reason }, `Running late ${got.minutes} min`);
-};
-act.lateCall = async (job) => {
-  const got = await ask('Flag a late call', [{ name: 'reason', label: 'What is the problem with this call?', type: 'textarea' }], 'Flag');
-  if (got) act('FlagLateCall', { jobId: job.id, reason: got.reason }, 'Late call flagged');
-};
-
-async function vent() {
-  const got = await ask('Message dispatch', [{ name: 'text', label: 'Say what you need to say', type: 'textarea' }]);
-  if (got) act('Vent', { text: got.text }, 'Message to dispatch');
-}
-
-async function overtime() {
-  const from = Math.max(Date.now(), Date.parse(state.me?.shiftEndsAt ?? '') || 0);
-  const hours = [1, 2, 3, 4].map((n) => new Date(Math.min(from + n * 3_600_000, Date.now() + 8 * 3_600_000 - 60_000)));
-  const got = await ask('Accept overtime', [
-    { name: 'until', label: 'Work until', type: 'select', options: hours.map((d) => [d.toISOString(), state.fmt.format(d)]) },
-  ], 'Accept');
-  if (got) act('AcceptOvertime', { until: got.until }, `Overtime until ${state.fmt.format(new Date(got.until))}`);
-}
+const asks = questions(act, () => state);
 
 function goOnDuty() {
   if (globalThis.Notification?.permission === 'default') Notification.requestPermission().catch(() => undefined);
@@ -186,30 +154,11 @@ function overtimeAsked() {
   return (ends && ends - Date.now() < 90 * 60_000) || /overtime/i.test(last?.text ?? '');
 }
 
-function pendingBox() {
-  if (!queue.items.length) return null;
-  return h('section', { class: 'pending', id: 'pending', 'data-count': queue.items.length },
-    h('strong', {}, `${queue.items.length} waiting to send`),
-    h('ol', {}, queue.items.map((a) => h('li', { 'data-name': a.name }, a.label, ' · pending'))));
-}
-
-function thread() {
-  const items = state.messages.slice(-8).map((m) => h('li', { class: m.toTechnician ? '' : 'mine' },
-    h('time', {}, `${m.toTechnician ? 'Dispatch' : 'You'} · ${state.fmt.format(new Date(m.at))}`), m.text));
-  return h('section', { class: 'card', id: 'thread' }, h('h2', {}, 'Dispatch'),
-    items.length ? h('ul', { class: 'thread' }, items) : h('p', {}, 'No messages yet.'),
-    h('div', { class: 'row' }, button('Message dispatch', vent, 'secondary', { 'data-action': 'vent' })));
-}
-
-function calm(title, text, ...buttons) {
-  return h('section', { class: 'calm' }, h('div', { class: 'pulse', 'aria-hidden': 'true' }), h('h1', {}, title), h('p', {}, text),
-    h('div', { class: 'actions' }, buttons));
-}
-
 function screen() {
   const job = visibleJob();
-  const extra = overtimeAsked() && button('Accept overtime', overtime, 'secondary', { 'data-action': 'overtime' });
-  if (job) return ['job', jobCard(job, state.fmt, act), extra, thread()];
+  const extra = overtimeAsked() && button('Accept overtime', asks.overtime, 'secondary', { 'data-action': 'overtime' });
+  const talk = thread(state.messages, state.fmt, asks.vent);
+  if (job) return ['job', jobCard(job, state.fmt, act, asks), extra, talk];
   const status = techStatus();
   if (status === 'OFF_DUTY') {
     return ['off-duty', calm('You are off duty', 'Go on duty when you are ready for work.',
@@ -224,7 +173,7 @@ function screen() {
     h('div', { class: 'more' },
       button('Start break', () => act('StartBreak', {}, 'Break'), 'secondary', { 'data-action': 'break' }),
       button('Go off duty', () => act('GoOffDuty', {}, 'Off duty'), 'secondary', { 'data-action': 'off-duty' })),
-    extra), thread()];
+    extra), talk];
 }
 
 function render() {
@@ -238,31 +187,18 @@ function render() {
   const [name, ...parts] = screen();
   const main = $('#app');
   main.dataset.screen = name;
-  main.replaceChildren(...[pendingBox(), ...parts].filter(Boolean));
+  main.replaceChildren(...[pendingBox(queue.items), ...parts].filter(Boolean));
   if (visibleJob()?.status === 'EN_ROUTE') reporter.start();
   else reporter.stop();
 }
 
 function showSignIn(message = '') {
   reporter.stop();
-  const error = h('p', { class: 'error', role: 'alert' }, message);
-  const form = h('form', { class: 'card', id: 'sign-in' },
-    h('h1', {}, 'Sign in'),
-    h('label', { for: 'login' }, 'Login'), h('input', { id: 'login', name: 'login', autocomplete: 'username', required: true }),
-    h('label', { for: 'password' }, 'Password'),
-    h('input', { id: 'password', name: 'password', type: 'password', autocomplete: 'current-password', required: true }),
-    error, h('div', { class: 'row' }, h('button', { class: 'btn primary', type: 'submit' }, 'Sign in')));
-  form.addEventListener('submit', async (event) => {
-    event.preventDefault();
-    try {
-      await signIn(form.login.value.trim(), form.password.value);
-      start();
-    } catch (e) {
-      error.textContent = e.message;
-    }
-  });
   $('#app').dataset.screen = 'sign-in';
-  $('#app').replaceChildren(form);
+  $('#app').replaceChildren(signInForm(message, async (login, password) => {
+    await signIn(login, password);
+    start();
+  }));
 }
 
 async function leave() {
