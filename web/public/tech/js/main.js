@@ -247,11 +247,13 @@ async function boot() {
     notices.length = 0;
     $('#notice').hidden = true;
   });
-  navigator.serviceWorker?.register('sw.js', { scope: './' }).catch(() => undefined);
-  await Promise.all([loadContract(), loadConfig(), queue.open()]);
+  loadConfig().then(render); // the time zone: known from the last start, else shortly
+  await Promise.all([loadContract(), queue.open()]);
   // Signed in, even offline with only a refresh token: show what we know and reconnect.
   if (isSignedIn()) start();
   else showSignIn();
+  // After the first screen: installing the worker fetches the whole shell.
+  navigator.serviceWorker?.register('sw.js', { scope: './' }).catch(() => undefined);
 }
 
 boot().catch((error) => showSignIn(error.message));
