@@ -1,11 +1,8 @@
 """The pages: the dispatcher's live map at /map, the managers' /console/team, the
-technician's app at /tech and the
-customer's tracking page.
+technician's app at /tech and the customer's tracking page.
 
-The map: the static page from `web/public`, Leaflet from
-`web/node_modules`, and the little configuration the page needs.
-
-The page itself talks only to the public GraphQL API, with the dispatcher's token.
+Each page is static files from `web/public` (Leaflet from `web/node_modules`) plus the
+little configuration it needs; the pages talk only to the public GraphQL API.
 """
 
 from __future__ import annotations
