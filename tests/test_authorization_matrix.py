@@ -72,6 +72,7 @@ TABLE: dict[tuple[str, str], set[str]] = {
     ("mutation", "resolveLateCall"): DISPATCH,
     ("mutation", "createApiKey"): {MGR},
     ("mutation", "revokeApiKey"): {MGR},
+    ("mutation", "revokeToken"): {MGR},
     **{
         ("mutation", name): {TECH}
         for name in (

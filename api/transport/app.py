@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import gc
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
 
 from starlette.applications import Starlette
@@ -39,9 +39,10 @@ from api.transport.middleware.idempotency import IdempotencyMiddleware
 from api.transport.middleware.metrics import MetricsMiddleware
 from api.transport.middleware.request_id import RequestIdMiddleware
 from api.transport.pages import map_routes, tracking_page
+from api.transport.sockets import SocketRegistry, credential_event
 from api.voice.acknowledgements import Acknowledgements
 from api.voice.service import VoiceService
-from realtime import create_broker
+from realtime import Broker, create_broker, credentials_channel
 from schema import build_schema
 
 log = logging.getLogger(__name__)
@@ -56,6 +57,8 @@ def create_app(settings: Settings, mongodb_uri: str, clock: Clock = utcnow) -> S
         store = Store(mongodb_uri, settings.db_name)
         broker = create_broker(settings.redis_url, metrics.broker_delivery.observe)
         healer: asyncio.Task[None] | None = None
+        listener: asyncio.Task[None] | None = None
+        sockets: SocketRegistry | None = None
         service: DispatchService | None = None
         access: Access | None = None
         planner: LookaheadPlanner | None = None
@@ -73,6 +76,11 @@ def create_app(settings: Settings, mongodb_uri: str, clock: Clock = utcnow) -> S
             app.state.service = service
             app.state.reader = Reader(store)
             app.state.access = access = await open_access(settings, store)
+            access.announce = _announcer(broker)
+            app.state.sockets = sockets = SocketRegistry(access, settings.max_sockets_per_principal)
+            listening = asyncio.Event()
+            listener = asyncio.create_task(sockets.listen(broker, listening))
+            await asyncio.wait_for(listening.wait(), 10)
             notifier = Notifier(store, make_sender(settings.notify_webhook_url), clock)
             app.state.timing = CustomerTiming(store, notifier, settings.base_url())
             app.state.voice = VoiceService(service, notifier, clock)
@@ -95,6 +103,10 @@ def create_app(settings: Settings, mongodb_uri: str, clock: Clock = utcnow) -> S
             # Also runs when start-up fails, so a half-started app leaves nothing open.
             if healer is not None:
                 await cancel_all([healer])
+            if listener is not None:
+                await cancel_all([listener])
+            if sockets is not None:
+                await sockets.close_all()
             if planner is not None:
                 await planner.stop()
             if service is not None:
@@ -108,8 +120,8 @@ def create_app(settings: Settings, mongodb_uri: str, clock: Clock = utcnow) -> S
         build_schema(),
         graphql_ide="graphiql" if settings.graphiql else None,
         keep_alive=True,
-        keep_alive_interval=15,
-        connection_init_wait_timeout=timedelta(seconds=10),
+        keep_alive_interval=settings.ws_ping_seconds,
+        connection_init_wait_timeout=timedelta(seconds=settings.ws_init_timeout_seconds),
         max_subscriptions_per_connection=10,
     )
     return Starlette(
@@ -131,6 +143,15 @@ def create_app(settings: Settings, mongodb_uri: str, clock: Clock = utcnow) -> S
         ],
         lifespan=lifespan,
     )
+
+
+def _announcer(broker: Broker) -> Callable[[str], Awaitable[None]]:
+    """Revocations go out on the credentials channel to every process (this one too)."""
+
+    async def announce(credential_key: str) -> None:
+        await broker.publish(credentials_channel(), credential_event(credential_key))
+
+    return announce
 
 
 async def healthz(request: Request) -> JSONResponse:

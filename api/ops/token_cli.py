@@ -1,0 +1,50 @@
+"""`nextjob token-revoke`: revoke one signed token (by its `jti`, or the token itself).
+
+The revocation is stored in the database and announced on the credentials channel
+(Redis, when `REDIS_URL` is set), so every API process closes the token's open sockets
+at once; without Redis, processes stop accepting it within the revocation cache time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from api.access.tokens import RevokedTokens, unverified_token_id
+from api.core.errors import NextjobError
+from api.core.settings import Settings
+
+
+def add_token_revoke_parser(sub: Any) -> None:
+    revoke = sub.add_parser("token-revoke", help="revoke one token by its id (jti) or itself")
+    revoke.add_argument("token", help="the token's jti, or the whole token")
+    revoke.add_argument("--by", default="cli", help="recorded as who revoked it")
+
+
+async def run_token_revoke(settings: Settings, uri: str, args: argparse.Namespace) -> int:
+    from api.persistence.store import Store
+    from realtime import Event, create_broker, credentials_channel
+
+    store = Store(uri, settings.db_name)
+    broker = create_broker(settings.redis_url)
+    try:
+        if args.token.count(".") == 2:
+            jti, expires_at = unverified_token_id(settings.signing_secret(), args.token)
+        else:
+            jti, expires_at = args.token.strip(), None
+        tokens = RevokedTokens(store.db["revoked_tokens"], settings.token_revocation_cache_seconds)
+        await tokens.ensure_indexes()
+        await tokens.revoke(jti, expires_at, args.by)
+        await broker.connect()
+        await broker.publish(
+            credentials_channel(), Event(kind="credential", id=f"jti:{jti}", version=0)
+        )
+        print(f"token {jti} revoked")
+    except NextjobError as exc:
+        print(f"nextjob: {exc.message}", file=sys.stderr)
+        return 1
+    finally:
+        await broker.disconnect()
+        await store.close()
+    return 0
