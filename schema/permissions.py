@@ -13,6 +13,7 @@ from strawberry.extensions.field_extension import FieldExtension
 from strawberry.permission import BasePermission, PermissionExtension
 
 from api.core.domain import Role
+from api.core.principal import Principal
 from schema.context import Info
 
 _USERS = frozenset({Role.CSR, Role.DISPATCHER, Role.MANAGER})
@@ -27,13 +28,17 @@ class _RoleIn(BasePermission):
         self.error_extensions = {"code": "FORBIDDEN"}
 
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        return self.admits(info.context.principal)
+
+    @classmethod
+    def admits(cls, principal: Principal | None) -> bool:
+        """The same rule outside a field: what a subscription may push to this viewer."""
         # HTTP requests and sockets without a valid token never reach a resolver.
-        principal = info.context.principal
         if principal is None:
             return False
         if principal.role is Role.INTEGRATION:
-            return self.scope == ANY_SCOPE or self.scope in principal.scopes
-        return principal.role in self.roles
+            return cls.scope == ANY_SCOPE or cls.scope in principal.scopes
+        return principal.role in cls.roles
 
 
 class Authenticated(_RoleIn):
@@ -57,6 +62,16 @@ class JobsReader(_RoleIn):
 class TechniciansReader(_RoleIn):
     message = "reading technicians needs a staff role or scope technicians:read"
     roles = _USERS
+    scope = "technicians:read"
+
+
+class TechnicianViewer(_RoleIn):
+    message = (
+        "a technician's details (home, position, shift) need a staff role, scope "
+        "technicians:read, or being that technician"
+    )
+    # Technicians reach a Technician only through their own job or themselves.
+    roles = frozenset({Role.TECHNICIAN, *_USERS})
     scope = "technicians:read"
 
 
