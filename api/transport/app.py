@@ -33,11 +33,13 @@ from api.dispatch.service import DispatchService
 from api.insight.lookahead import LookaheadPlanner
 from api.persistence.reads import Reader
 from api.persistence.store import Store
+from api.transport.exposure import guarded_metrics, per_client_address
 from api.transport.graphql_view import NextjobGraphQL
 from api.transport.metrics import Metrics, metrics_endpoint
 from api.transport.middleware.idempotency import IdempotencyMiddleware
 from api.transport.middleware.metrics import MetricsMiddleware
 from api.transport.middleware.request_id import RequestIdMiddleware
+from api.transport.middleware.security_headers import SecurityHeadersMiddleware
 from api.transport.pages import map_routes, tracking_page
 from api.transport.sockets import SocketRegistry, credential_event
 from api.voice.acknowledgements import Acknowledgements
@@ -128,9 +130,13 @@ def create_app(settings: Settings, mongodb_uri: str, clock: Clock = utcnow) -> S
         routes=[
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
-            Route("/metrics", metrics_endpoint, methods=["GET"]),
+            Route("/metrics", guarded_metrics(metrics_endpoint, settings), methods=["GET"]),
             Route("/graphql", graphql, methods=["GET", "POST"]),
-            Route("/track/{token}", tracking_page, methods=["GET"]),
+            Route(
+                "/track/{token}",
+                per_client_address(tracking_page, "track", settings.tracking_rate_limit_per_minute),
+                methods=["GET"],
+            ),
             WebSocketRoute("/graphql", graphql),
             *map_routes(),
         ],
@@ -138,6 +144,7 @@ def create_app(settings: Settings, mongodb_uri: str, clock: Clock = utcnow) -> S
         # count the idempotent replays too.
         middleware=[
             Middleware(RequestIdMiddleware),
+            Middleware(SecurityHeadersMiddleware, tile_url=settings.map_tile_url),
             Middleware(MetricsMiddleware, metrics=metrics),
             Middleware(IdempotencyMiddleware),
         ],
