@@ -125,13 +125,7 @@ async def test_revoked_token_ends_stream_on_other_process(
         await phone.close()
 
 
-async def test_cli_token_revoke_closes_socket(
-    pair: tuple[ApiProcess, ApiProcess], mongo_uri: str, db_name: str, redis_url: str
-) -> None:
-    """`nextjob token-revoke <token>` (given the token itself) closes its sockets with 4403."""
-    a, _ = pair
-    bearer = token("integration", "crm", scopes=("jobs:read",))
-    ws = await acked(a.ws_url, {"token": bearer})
+def run_cli(mongo_uri: str, db_name: str, redis_url: str, *args: str) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEXTJOB_")}
     env.update(
         MONGODB_URI=mongo_uri,
@@ -139,9 +133,8 @@ async def test_cli_token_revoke_closes_socket(
         REDIS_URL=redis_url,
         NEXTJOB_JWT_SECRET=TEST_SECRET,
     )
-    done = await asyncio.to_thread(
-        subprocess.run,
-        [sys.executable, "-m", "api.ops.cli", "token-revoke", bearer],
+    done = subprocess.run(
+        [sys.executable, "-m", "api.ops.cli", *args],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -149,7 +142,21 @@ async def test_cli_token_revoke_closes_socket(
         timeout=60,
     )
     assert done.returncode == 0, done.stderr
-    assert await close_code(ws, within=3) == 4403
+
+
+async def test_cli_revocations_close_sockets(
+    pair: tuple[ApiProcess, ApiProcess], mongo_uri: str, db_name: str, redis_url: str
+) -> None:
+    """`nextjob token-revoke <token>` and `nextjob apikey revoke <id>` close sockets (4403)."""
+    a, b = pair
+    bearer = token("integration", "crm", scopes=("jobs:read",))
+    key, key_id = await new_key(a, ["jobs:read"])
+    by_token = await acked(a.ws_url, {"token": bearer})
+    by_key = await acked(b.ws_url, {"apiKey": key})
+    await asyncio.to_thread(run_cli, mongo_uri, db_name, redis_url, "token-revoke", bearer)
+    assert await close_code(by_token, within=3) == 4403
+    await asyncio.to_thread(run_cli, mongo_uri, db_name, redis_url, "apikey", "revoke", key_id)
+    assert await close_code(by_key, within=3) == 4403
 
 
 async def test_sockets_per_credential_are_capped(

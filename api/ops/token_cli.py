@@ -24,10 +24,8 @@ def add_token_revoke_parser(sub: Any) -> None:
 
 async def run_token_revoke(settings: Settings, uri: str, args: argparse.Namespace) -> int:
     from api.persistence.store import Store
-    from realtime import Event, create_broker, credentials_channel
 
     store = Store(uri, settings.db_name)
-    broker = create_broker(settings.redis_url)
     try:
         if args.token.count(".") == 2:
             jti, expires_at = unverified_token_id(settings.signing_secret(), args.token)
@@ -36,15 +34,27 @@ async def run_token_revoke(settings: Settings, uri: str, args: argparse.Namespac
         tokens = RevokedTokens(store.db["revoked_tokens"], settings.token_revocation_cache_seconds)
         await tokens.ensure_indexes()
         await tokens.revoke(jti, expires_at, args.by)
-        await broker.connect()
-        await broker.publish(
-            credentials_channel(), Event(kind="credential", id=f"jti:{jti}", version=0)
-        )
+        await announce_revoked(settings, f"jti:{jti}")
         print(f"token {jti} revoked")
     except NextjobError as exc:
         print(f"nextjob: {exc.message}", file=sys.stderr)
         return 1
     finally:
-        await broker.disconnect()
         await store.close()
     return 0
+
+
+async def announce_revoked(settings: Settings, credential_key: str) -> None:
+    """Tell every API process (through Redis) to re-check sockets holding this credential.
+    Without Redis there is no one to tell: a lone server's caches expire on their own."""
+    if not settings.redis_url:
+        return
+    from realtime import Event, create_broker, credentials_channel
+
+    broker = create_broker(settings.redis_url)
+    await broker.connect()
+    try:
+        event = Event(kind="credential", id=credential_key, version=0)
+        await broker.publish(credentials_channel(), event)
+    finally:
+        await broker.disconnect()

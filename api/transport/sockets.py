@@ -95,8 +95,17 @@ class SocketRegistry:
     async def recheck(self, credential_key: str) -> int:
         """Re-check the sockets holding this credential; close the dead ones (how many)."""
         self.access.forget(credential_key)
+        return await self._recheck(list(self._by_key.get(credential_key, ())))
+
+    async def recheck_all(self) -> int:
+        """Re-check every socket: announcements may have been lost (the broker reconnected)."""
+        for key in list(self._by_key):
+            self.access.forget(key)
+        return await self._recheck(list(self._timers))
+
+    async def _recheck(self, sockets: list[OpenSocket]) -> int:
         closed = 0
-        for socket in list(self._by_key.get(credential_key, ())):
+        for socket in sockets:
             principal = socket.principal
             if principal is None:
                 continue
@@ -118,6 +127,8 @@ class SocketRegistry:
             async for event in events:
                 if event["kind"] == "credential":
                     await self.recheck(event["id"])
+                elif event["version"] < 0:  # reconnected: revocations may have been missed
+                    await self.recheck_all()
 
     async def close_all(self) -> None:
         """Wait for sockets being closed (at shutdown)."""
