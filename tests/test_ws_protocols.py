@@ -91,3 +91,26 @@ async def test_subscription_over_http_is_refused(quick: ApiProcess, method: str)
     body = response.json()
     assert "data" not in body or body["data"] is None
     assert "WebSocket" in json.dumps(body)
+
+
+MALFORMED = [
+    "[]",
+    '"text"',
+    '{"type": 5}',
+    '{"type": "stop"}',
+    '{"type": "start"}',
+    '{"type": "subscribe", "id": "1", "payload": 5}',
+    '{"type": "start", "id": "1", "payload": "query"}',
+]
+
+
+@pytest.mark.parametrize("protocol", [MODERN, LEGACY])
+async def test_malformed_messages_close_4400(api: ApiProcess, protocol: str) -> None:
+    """Messages of the wrong shape close the socket with 4400, never an abnormal 1006/1011."""
+    bearer = token("dispatcher", "disp_bad")
+    for raw in MALFORMED:
+        if protocol == LEGACY and '"subscribe"' in raw:
+            continue  # legacy graphql-ws ignores message types it does not know
+        ws = await acked(api.ws_url, {"token": bearer}, protocol)
+        await ws.send(raw)
+        assert await close_code(ws, within=10) == 4400, raw
