@@ -26,13 +26,15 @@ from graphql import (
     is_composite_type,
 )
 from websockets.asyncio.client import connect
+from websockets.typing import Subprotocol
 
 from api.access.apikeys import SCOPES
 from api.persistence.store import Store
 from schema import build_schema
-from tests.conftest import add_tech
+from tests.conftest import add_tech, booking_vars
 from tests.gql import Client, token
 from tests.servers import ApiProcess
+from tests.test_realtime_cross_process import assign, parked_job
 
 TECH, CSR, DISP, MGR = "technician", "csr", "dispatcher", "manager"
 PRINCIPALS = [TECH, CSR, DISP, MGR, "integration", *(f"integration+{s}" for s in sorted(SCOPES))]
@@ -269,8 +271,6 @@ BOOK = "mutation($input: BookJobInput!) { bookJob(input: $input) { id } }"
 
 async def _assigned_job(api: ApiProcess, store: Store, tech_id: str) -> str:
     """A job assigned (by a dispatcher) to `tech_id`."""
-    from tests.test_realtime_cross_process import assign, parked_job
-
     job_id = await parked_job(store, api, tech_id)
     await assign(api, job_id, tech_id)
     return job_id
@@ -295,7 +295,7 @@ async def test_nested_sensitive_fields_follow_roles_and_scopes(
 async def _board_kinds(api: ApiProcess, bearer: str, started: asyncio.Event) -> set[str]:
     """The update kinds one board subscriber sees until the technician update arrives."""
     kinds: set[str] = set()
-    async with connect(api.ws_url, subprotocols=["graphql-transport-ws"]) as ws:  # type: ignore[list-item]
+    async with connect(api.ws_url, subprotocols=[Subprotocol("graphql-transport-ws")]) as ws:
         await ws.send(json.dumps({"type": "connection_init", "payload": {"token": bearer}}))
         assert json.loads(await asyncio.wait_for(ws.recv(), 10))["type"] == "connection_ack"
         await ws.send(json.dumps({"id": "b", "type": "subscribe", "payload": {"query": BOARD}}))
@@ -317,8 +317,6 @@ async def test_board_update_kinds_follow_roles(
     api: ApiProcess, store: Store, bearers: dict[str, str]
 ) -> None:
     """A board subscriber gets each update kind only if its row allows: no vents to CSRs."""
-    from tests.conftest import booking_vars
-
     flags = {p: asyncio.Event() for p in bearers}
     watchers = {p: asyncio.create_task(_board_kinds(api, b, flags[p])) for p, b in bearers.items()}
     await asyncio.wait_for(asyncio.gather(*(f.wait() for f in flags.values())), 15)

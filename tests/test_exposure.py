@@ -5,7 +5,7 @@ idempotent replays counted against the caller's rate limit."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 
 import httpx
 import pytest
@@ -75,9 +75,12 @@ async def test_metrics_need_their_secret(api: ApiProcess, mongo_uri: str, db_nam
         default.stop()
 
 
-async def _first_refusal(send: object, attempts: int = 12) -> httpx.Response | None:
+async def _first_refusal(
+    send: Callable[[], Awaitable[httpx.Response]], attempts: int = 12
+) -> httpx.Response | None:
+    """The first 429 among `attempts` requests, or None."""
     for _ in range(attempts):
-        response: httpx.Response = await send()  # type: ignore[operator]
+        response = await send()
         if response.status_code == 429:
             return response
     return None

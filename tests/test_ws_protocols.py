@@ -11,6 +11,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 from websockets.asyncio.client import connect
+from websockets.typing import Subprotocol
 
 from api.persistence.store import Store
 from tests.conftest import add_tech
@@ -38,7 +39,7 @@ async def test_socket_without_connection_init_is_closed_4408(
     quick: ApiProcess, protocol: str
 ) -> None:
     """A socket that never sends connection_init is closed with 4408 after the timeout."""
-    ws = await connect(quick.ws_url, subprotocols=[protocol])  # type: ignore[list-item]
+    ws = await connect(quick.ws_url, subprotocols=[Subprotocol(protocol)])
     assert await close_code(ws, within=10) == 4408
 
 

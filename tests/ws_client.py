@@ -8,6 +8,7 @@ from typing import Any
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
+from websockets.typing import Subprotocol
 
 MODERN = "graphql-transport-ws"
 LEGACY = "graphql-ws"
@@ -17,7 +18,7 @@ async def open_socket(
     url: str, payload: dict[str, Any], protocol: str = MODERN
 ) -> ClientConnection:
     """A socket that sent `connection_init` with this payload (no ack awaited)."""
-    ws = await connect(url, subprotocols=[protocol])  # type: ignore[list-item]
+    ws = await connect(url, subprotocols=[Subprotocol(protocol)])
     await ws.send(json.dumps({"type": "connection_init", "payload": payload}))
     return ws
 
