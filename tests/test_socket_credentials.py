@@ -130,14 +130,12 @@ async def test_revoked_token_ends_stream_on_other_process(
         await phone.close()
 
 
-def run_cli(mongo_uri: str, db_name: str, redis_url: str, *args: str) -> None:
+def run_cli(mongo_uri: str, db_name: str, redis_url: str | None, *args: str) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEXTJOB_")}
-    env.update(
-        MONGODB_URI=mongo_uri,
-        NEXTJOB_DB_NAME=db_name,
-        REDIS_URL=redis_url,
-        NEXTJOB_JWT_SECRET=TEST_SECRET,
-    )
+    env.pop("REDIS_URL", None)
+    env.update(MONGODB_URI=mongo_uri, NEXTJOB_DB_NAME=db_name, NEXTJOB_JWT_SECRET=TEST_SECRET)
+    if redis_url:
+        env["REDIS_URL"] = redis_url
     done = subprocess.run(
         [sys.executable, "-m", "api.ops.cli", *args],
         cwd=ROOT,
@@ -162,6 +160,22 @@ async def test_cli_revocations_close_sockets(
     assert await close_code(by_token, within=3) == 4403
     await asyncio.to_thread(run_cli, mongo_uri, db_name, redis_url, "apikey", "revoke", key_id)
     assert await close_code(by_key, within=3) == 4403
+
+
+async def test_revocation_no_broker_reaches_ends_sockets_at_the_sweep(
+    mongo_uri: str, db_name: str, store: Store
+) -> None:
+    """Without Redis the CLI cannot announce; the periodic re-check still closes (4403)."""
+    api = await asyncio.to_thread(
+        ApiProcess, mongo_uri, db_name, extra_env={"NEXTJOB_TOKEN_REVOCATION_CACHE_SECONDS": "1"}
+    )
+    try:
+        bearer = token("integration", "crm_lone", scopes=("jobs:read",))
+        ws = await acked(api.ws_url, {"token": bearer})
+        await asyncio.to_thread(run_cli, mongo_uri, db_name, None, "token-revoke", bearer)
+        assert await close_code(ws, within=10) == 4403
+    finally:
+        api.stop()
 
 
 async def test_sockets_per_credential_are_capped(

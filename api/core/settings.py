@@ -101,7 +101,7 @@ class Settings(BaseSettings):
         default=20, ge=1, description="Open sockets per credential per process (4429 beyond)."
     )
     token_revocation_cache_seconds: float = Field(
-        default=5.0, ge=0, description="How long a token id's revocation check is cached."
+        default=30.0, ge=0, description="How long a token id's revocation check is cached."
     )
     metrics_token: str | None = Field(
         default=None,

@@ -81,7 +81,9 @@ def create_app(settings: Settings, mongodb_uri: str, clock: Clock = utcnow) -> S
             access.announce = _announcer(broker)
             app.state.sockets = sockets = SocketRegistry(access, settings.max_sockets_per_principal)
             listening = asyncio.Event()
-            listener = asyncio.create_task(sockets.listen(broker, listening))
+            listener = asyncio.create_task(
+                sockets.listen(broker, listening, settings.token_revocation_cache_seconds)
+            )
             await asyncio.wait_for(listening.wait(), 10)
             notifier = Notifier(store, make_sender(settings.notify_webhook_url), clock)
             app.state.timing = CustomerTiming(store, notifier, settings.base_url())

@@ -97,10 +97,12 @@ class SocketRegistry:
         self.access.forget(credential_key)
         return await self._recheck(list(self._by_key.get(credential_key, ())))
 
-    async def recheck_all(self) -> int:
-        """Re-check every socket: announcements may have been lost (the broker reconnected)."""
-        for key in list(self._by_key):
-            self.access.forget(key)
+    async def recheck_all(self, forget: bool = True) -> int:
+        """Re-check every socket: announcements may have been lost (the broker reconnected,
+        or a revocation was made where no broker reaches, such as the CLI without Redis)."""
+        if forget:
+            for key in list(self._by_key):
+                self.access.forget(key)
         return await self._recheck(list(self._timers))
 
     async def _recheck(self, sockets: list[OpenSocket]) -> int:
@@ -119,12 +121,24 @@ class SocketRegistry:
                 self._end_soon(socket, REVOKED, "credential revoked")
         return closed
 
-    async def listen(self, broker: Broker, ready: asyncio.Event | None = None) -> None:
-        """Run for the process: act on every credential announced on the channel."""
+    async def listen(
+        self, broker: Broker, ready: asyncio.Event | None = None, sweep_every: float = 0.0
+    ) -> None:
+        """Run for the process: act on every credential announced on the channel, and
+        re-check every socket each `sweep_every` seconds (0: never) as a backstop."""
         async with broker.subscribe(credentials_channel()) as events:
             if ready is not None:
                 ready.set()
-            async for event in events:
+            loop = asyncio.get_running_loop()
+            next_sweep = loop.time() + sweep_every
+            while True:
+                wait = max(next_sweep - loop.time(), 0.0) if sweep_every else None
+                event = await events.next(within=wait)
+                if sweep_every and loop.time() >= next_sweep:
+                    next_sweep = loop.time() + sweep_every
+                    await self.recheck_all(forget=False)
+                if event is None:
+                    continue
                 if event["kind"] == "credential":
                     await self.recheck(event["id"])
                 elif event["version"] < 0:  # reconnected: revocations may have been missed
