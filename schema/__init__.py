@@ -14,7 +14,7 @@ from schema.context import Context
 from schema.dispatcher import DispatcherMutation, DispatcherQuery
 from schema.document_cache import CachedDocuments
 from schema.errors import ErrorCodes, classify
-from schema.limits import QueryLimits
+from schema.limits import MAX_TOKENS, QueryLimits
 from schema.metrics_extension import ErrorMetrics
 from schema.mutations import Mutation
 from schema.plan import PlanQuery
@@ -52,7 +52,7 @@ def build_schema() -> strawberry.Schema:
             ErrorCodes,  # wraps the others, so it sees every error they raise
             # Parsing stops after 2,000 tokens (and CachedDocuments refuses oversized
             # documents before parsing starts).
-            lambda: MaxTokensLimiter(max_token_count=2000),
+            lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
             # Depth, aliases, introspection and cost, in one linear pass over the parsed
             # document, before validation: strawberry's depth and alias limiters walk
             # every spread of every fragment again (2^n for a doubling chain).

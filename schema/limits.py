@@ -24,12 +24,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any, Final
 
-from graphql import DocumentNode, GraphQLError
+from graphql import DocumentNode, GraphQLError, specified_rules
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import SchemaExtension
+from strawberry.schema import BaseSchema, Schema
 
+from schema.document_cache import document_too_large, shared_cache
 from schema.shape import Shape, ShapeRefused, measure
 
+MAX_TOKENS: Final = 2000
 MAX_DEPTH: Final = 8
 MAX_ALIASES: Final = 30
 MAX_INTROSPECTION_FIELDS: Final = 2
@@ -39,7 +42,7 @@ MAX_MERGE_WORK: Final = 20_000
 MAX_VARIABLE_DEPTH: Final = 16
 TOO_COMPLEX: Final = "QUERY_TOO_COMPLEX"
 
-__all__ = ["QueryLimits", "variables_problem"]
+__all__ = ["MAX_TOKENS", "QueryLimits", "storable", "variables_problem"]
 
 
 def _refusal(message: str, code: str = TOO_COMPLEX, **extensions: Any) -> GraphQLError:
@@ -102,6 +105,28 @@ def _shape_problem(shape: Shape) -> GraphQLError | None:
             f"at most {MAX_INTROSPECTION_FIELDS} per document"
         )
     return None
+
+
+def storable(schema: BaseSchema, query: str, settings: Any) -> bool:
+    """Whether a document is worth remembering (APQ): it is within the size, token and
+    shape limits, and validates. Parse and validation go through the shared cache, so
+    running it right after costs nothing more."""
+    if not isinstance(schema, Schema):
+        return False
+    if document_too_large(query, settings.max_document_bytes) is not None:
+        return False
+    graphql_schema = schema._schema
+    try:
+        entry = shared_cache(settings.document_cache_bytes).parse(query, max_tokens=MAX_TOKENS)
+        every = measure(graphql_schema, entry.document, None, None)[1]
+    except (GraphQLError, ShapeRefused):
+        return False
+    if _shape_problem(every) is not None:
+        return False
+    errors = shared_cache(settings.document_cache_bytes).errors(
+        graphql_schema, entry, tuple(specified_rules)
+    )
+    return not errors
 
 
 class QueryLimits(SchemaExtension):

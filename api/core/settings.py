@@ -92,6 +92,15 @@ class Settings(BaseSettings):
         ge=0,
         description="Parsed and validated documents kept, by estimated bytes.",
     )
+    max_body_bytes: int = Field(
+        default=256 * 1024, ge=1024, description="Largest HTTP request body; over it: 413."
+    )
+    max_header_bytes: int = Field(
+        default=16 * 1024, ge=1024, description="Largest request line plus headers; over it: 431."
+    )
+    max_ws_message_bytes: int = Field(
+        default=256 * 1024, ge=1024, description="Largest WebSocket message; over it: close 1009."
+    )
     apq_ttl_seconds: int = Field(
         default=86_400, ge=1, description="How long an automatic persisted query is kept."
     )

@@ -36,6 +36,7 @@ from api.persistence.store import Store
 from api.transport.graphql_view import NextjobGraphQL
 from api.transport.metrics import Metrics, metrics_endpoint
 from api.transport.middleware.idempotency import IdempotencyMiddleware
+from api.transport.middleware.limits import RequestLimitsMiddleware
 from api.transport.middleware.metrics import MetricsMiddleware
 from api.transport.middleware.request_id import RequestIdMiddleware
 from api.transport.pages import map_routes, tracking_page
@@ -127,6 +128,12 @@ def create_app(settings: Settings, mongodb_uri: str, clock: Clock = utcnow) -> S
         middleware=[
             Middleware(RequestIdMiddleware),
             Middleware(MetricsMiddleware, metrics=metrics),
+            # Sizes are judged before anything below reads or buffers a byte.
+            Middleware(
+                RequestLimitsMiddleware,
+                max_body_bytes=settings.max_body_bytes,
+                max_header_bytes=settings.max_header_bytes,
+            ),
             Middleware(IdempotencyMiddleware),
         ],
         lifespan=lifespan,

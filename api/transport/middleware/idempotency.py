@@ -200,7 +200,7 @@ async def _caller(access: Access, headers: Headers) -> str | None:
 def _client_mutation_id(body: bytes) -> str | None:
     try:
         data: Any = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested too deep: the view says 400
         return None
     extensions = data.get("extensions") if isinstance(data, dict) else None
     value = extensions.get("clientMutationId") if isinstance(extensions, dict) else None
