@@ -267,15 +267,17 @@ def measure(
     fragments nested too deep.
     """
     operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-    every = Shape()
     structure = _Measure(schema, document, {})
-    for op in operations:
-        every += structure.operation(op)
+    shapes = [structure.operation(op) for op in operations]
+    every = sum(shapes, Shape())
     chosen = [
-        op
-        for op in operations
+        i
+        for i, op in enumerate(operations)
         if operation_name is None or (op.name is not None and op.name.value == operation_name)
     ]
     if len(chosen) != 1:  # no such operation, or no name among several: nothing will run
         return Shape(), every
-    return _Measure(schema, document, variables or {}).operation(chosen[0]), every
+    op = operations[chosen[0]]
+    if not op.variable_definitions:
+        return shapes[chosen[0]], every  # nothing in it depends on variables
+    return _Measure(schema, document, variables or {}).operation(op), every
