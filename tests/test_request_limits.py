@@ -136,7 +136,7 @@ async def test_websocket_messages_over_the_limit_close_1009(limited_api: ApiProc
 
 
 def test_malformed_bodies_are_400_not_500(limited_api: ApiProcess) -> None:
-    """JSON strings, numbers, bad UTF-8 and deep nesting: 400 BAD_REQUEST with a message."""
+    """JSON strings, numbers, bad UTF-8, deep nesting, lone surrogates: 400 with a code."""
     url = limited_api.base_url + "/graphql"
     headers = {**_auth(), "Content-Type": "application/json"}
     deep = b'{"query": "{ me { role } }", "variables": {"a": ' + b"[" * 20_000
@@ -151,6 +151,12 @@ def test_malformed_bodies_are_400_not_500(limited_api: ApiProcess) -> None:
         headers=_auth(),
     )
     assert nested_get.status_code == 400 and _code(nested_get) == "BAD_REQUEST"
+    apq_surrogate = (
+        b'{"query": "{ me { role } } # \\ud800", "extensions": {"persistedQuery": '
+        b'{"version": 1, "sha256Hash": "' + b"0" * 64 + b'"}}}'
+    )
+    lone = httpx.post(url, content=apq_surrogate, headers=headers)
+    assert lone.status_code == 400 and _code(lone) == "BAD_USER_INPUT", lone.text
     assert "Traceback" not in limited_api.log()
 
 

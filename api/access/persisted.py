@@ -129,6 +129,14 @@ class RedisQueryCache:
         await self.redis.aclose()
 
 
+def _is_unicode(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _keepable(document: str) -> bool:
     return len(document.encode("utf-8", "surrogatepass")) <= MAX_DOCUMENT_BYTES
 
@@ -171,6 +179,8 @@ class PersistedDocuments:
     ) -> str | None:
         if query is not None and not isinstance(query, str):
             raise InvalidInput("query must be a string", "query")
+        if query is not None and not _is_unicode(query):
+            raise InvalidInput("query is not valid Unicode (lone surrogate)", "query")
         if document_id is not None:
             return self._trusted(document_id, query)
         persisted = extensions.get("persistedQuery") if isinstance(extensions, dict) else None
