@@ -9,10 +9,13 @@ variables are bounded before any work starts.
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
 import httpx
 from graphql import get_introspection_query
+from websockets.asyncio.client import connect
+from websockets.typing import Subprotocol
 
 from tests.gql import token
 from tests.servers import ApiProcess
@@ -168,3 +171,22 @@ async def test_documents_and_variables_are_bounded_before_work(api: ApiProcess) 
             headers={**_headers(), "Content-Type": "application/json"},
         )
         assert surrogate.status_code == 400 and _code(surrogate) == "BAD_USER_INPUT"
+
+
+async def test_bombs_over_websocket_are_refused(api: ApiProcess) -> None:
+    """On graphql-transport-ws, bombs get an error message with the code; the socket lives."""
+    bombs = [doubling(25), doubling(150), "{ " + " ".join("me { role }" for _ in range(300)) + " }"]
+    async with connect(api.ws_url, subprotocols=[Subprotocol("graphql-transport-ws")]) as ws:
+        init = {"type": "connection_init", "payload": {"token": token("dispatcher", "d")}}
+        await ws.send(json.dumps(init))
+        assert json.loads(await asyncio.wait_for(ws.recv(), 10))["type"] == "connection_ack"
+        for i, bomb in enumerate(bombs):
+            subscribe = {"id": str(i), "type": "subscribe", "payload": {"query": bomb}}
+            await ws.send(json.dumps(subscribe))
+            reply = json.loads(await asyncio.wait_for(ws.recv(), 20))
+            assert reply["type"] == "error", reply
+            assert reply["payload"][0]["extensions"]["code"] == "QUERY_TOO_COMPLEX"
+        alive = {"id": "ok", "type": "subscribe", "payload": {"query": "{ me { role } }"}}
+        await ws.send(json.dumps(alive))
+        reply = json.loads(await asyncio.wait_for(ws.recv(), 10))
+        assert reply["type"] == "next" and reply["payload"]["data"]["me"]["role"] == "DISPATCHER"
