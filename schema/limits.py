@@ -6,7 +6,8 @@ Parse work is bounded first: `NEXTJOB_MAX_DOCUMENT_BYTES` and 2,000 tokens (see
 graphql-core validates anything:
 
 - depth over `MAX_DEPTH`, aliases over `MAX_ALIASES`, more than
-  `MAX_INTROSPECTION_FIELDS` `__schema`/`__type` fields, more than `MAX_REPEATS` fields
+  `MAX_INTROSPECTION_FIELDS` `__schema`/`__type` fields or their lists nested deeper
+  than `MAX_INTROSPECTION_LISTS`, more than `MAX_REPEATS` fields
   under one response name in one selection set, `MAX_FIELD_PAIRS` such pairs in the
   document or `MAX_MERGE_WORK` weighted by their subtrees (graphql-core compares each),
   a fragment cycle or fragments nested too deep: `QUERY_TOO_COMPLEX`;
@@ -36,6 +37,7 @@ MAX_TOKENS: Final = 2000
 MAX_DEPTH: Final = 8
 MAX_ALIASES: Final = 30
 MAX_INTROSPECTION_FIELDS: Final = 2
+MAX_INTROSPECTION_LISTS: Final = 3  # GraphiQL's query: types { fields { args } }
 MAX_REPEATS: Final = 20
 MAX_FIELD_PAIRS: Final = 400
 MAX_MERGE_WORK: Final = 20_000
@@ -98,6 +100,10 @@ def _shape_problem(shape: Shape) -> GraphQLError | None:
         return _refusal(
             f"same-named fields with large selections: {shape.merge} comparisons; at most "
             f"{MAX_MERGE_WORK} (select each field once, or alias the copies)"
+        )
+    if shape.meta_lists > MAX_INTROSPECTION_LISTS:
+        return _refusal(
+            f"introspection lists nested {shape.meta_lists} deep; at most {MAX_INTROSPECTION_LISTS}"
         )
     if shape.introspection > MAX_INTROSPECTION_FIELDS:
         return _refusal(

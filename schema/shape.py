@@ -10,7 +10,9 @@ The measure itself is of the expanded document, which is what execution would do
   default, or the field's default; other lists count `LIST_GUESS`);
 - depth: nesting of fields that have selections (introspection fields not counted,
   as strawberry's depth limiter does, so GraphiQL's introspection query fits);
-- aliases, and introspection root fields (`__schema`, `__type`), counted as expanded;
+- aliases, and introspection root fields (`__schema`, `__type`), counted as expanded,
+  and how deeply lists nest under them (`types { fields { type { fields ...` grows
+  the answer by the schema's size at each level);
 - repeats, pairs and merge work: fields answering under one response name in one
   selection set, fragments merged in (the most in one place; the pairs they make,
   summed; and those pairs weighted by the product of the two fields' subtree sizes).
@@ -45,7 +47,9 @@ from graphql import (
     InlineFragmentNode,
     IntValueNode,
     OperationDefinitionNode,
+    SchemaMetaFieldDef,
     SelectionSetNode,
+    TypeMetaFieldDef,
     VariableNode,
     get_named_type,
 )
@@ -56,7 +60,6 @@ LIST_GUESS: Final = 10
 SATURATED: Final = 10**12
 MAX_SPREAD_NESTING: Final = 32
 _PAGE_ARGS: Final = ("first", "last")
-_INTROSPECTION_ROOTS: Final = frozenset({"__schema", "__type"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +74,8 @@ class Shape:
     repeats: int = 0  # most fields under one response name in one selection set, merged
     pairs: int = 0  # pairs of fields under one response name in one selection set, summed
     merge: int = 0  # those pairs, each weighted by the product of its subtrees' sizes
+    lists: int = 0  # most list fields (with selections) nested along one path
+    meta_lists: int = 0  # the same, under an introspection field
 
     def __add__(self, other: Shape) -> Shape:
         return Shape(
@@ -82,6 +87,8 @@ class Shape:
             max(self.repeats, other.repeats),
             _sat(self.pairs + other.pairs),
             _sat(self.merge + other.merge),
+            max(self.lists, other.lists),
+            max(self.meta_lists, other.meta_lists),
         )
 
 
@@ -198,8 +205,7 @@ class _Measure:
         name = node.name.value
         aliases = 1 if node.alias else 0
         if name.startswith("__"):
-            roots = 1 if name in _INTROSPECTION_ROOTS else 0
-            return Shape(cost=1, aliases=aliases, introspection=roots, fields=1)
+            return self._introspection(node, aliases)
         definition = (
             parent.fields.get(name)
             if isinstance(parent, GraphQLObjectType | GraphQLInterfaceType)
@@ -225,6 +231,31 @@ class _Measure:
             repeats=child.repeats,
             pairs=child.pairs,
             merge=child.merge,
+            lists=child.lists + (1 if definition and _is_list(definition.type) else 0),
+            meta_lists=child.meta_lists,
+        )
+
+    def _introspection(self, node: FieldNode, aliases: int) -> Shape:
+        """`__schema`/`__type` measured through the meta types, for their list nesting.
+
+        Neither their depth (GraphiQL's type references nest 8 deep) nor their cost
+        (lists of types, fields and arguments) count: the number of such fields and how
+        deeply their lists nest are limited instead.
+        """
+        name = node.name.value
+        meta = {"__schema": SchemaMetaFieldDef, "__type": TypeMetaFieldDef}.get(name)
+        if meta is None or node.selection_set is None:
+            return Shape(cost=1, aliases=aliases, fields=1)
+        child = self.selections(node.selection_set, get_named_type(meta.type))
+        return Shape(
+            cost=1,
+            aliases=_sat(aliases + child.aliases),
+            introspection=_sat(1 + child.introspection),
+            fields=_sat(1 + child.fields),
+            repeats=child.repeats,
+            pairs=child.pairs,
+            merge=child.merge,
+            meta_lists=max(child.meta_lists, child.lists),
         )
 
     def _size(self, node: FieldNode, field_args: Mapping[str, Any]) -> int:

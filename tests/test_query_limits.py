@@ -137,7 +137,8 @@ async def test_page_sizes_from_variables_and_defaults_are_costed(api: ApiProcess
 
 
 async def test_introspection_is_capped_per_document(api: ApiProcess) -> None:
-    """20 aliased __schema fields are refused; GraphiQL's introspection query still runs."""
+    """20 aliased __schema fields and nested introspection lists are refused; GraphiQL's
+    introspection query still runs."""
     aliased = "{ " + " ".join(f"s{i}: __schema {{ types {{ name }} }}" for i in range(20)) + " }"
     via_fragments = (
         "query { ...I ...J ...K } fragment I on Query { __schema { queryType { name } } } "
@@ -147,6 +148,10 @@ async def test_introspection_is_capped_per_document(api: ApiProcess) -> None:
     async with httpx.AsyncClient(base_url=api.base_url, timeout=30) as http:
         assert _code(await _post(http, aliased)) == "QUERY_TOO_COMPLEX"
         assert _code(await _post(http, via_fragments)) == "QUERY_TOO_COMPLEX"
+        nested = (
+            "{ __schema { types { fields { type { fields { type { fields { name } } } } } } } }"
+        )
+        assert _code(await _post(http, nested)) == "QUERY_TOO_COMPLEX"
         full = await _post(http, get_introspection_query(descriptions=True))
         assert full.status_code == 200, full.text[:500]
         assert full.json()["data"]["__schema"]["queryType"]["name"] == "Query"
