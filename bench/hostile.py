@@ -26,7 +26,8 @@ from graphql import parse
 
 from api.persistence.store import Store
 from schema import build_schema
-from schema.shape import ShapeRefused, measure
+from schema.measure import measure
+from schema.shape import ShapeRefused
 from tests.gql import token
 from tests.servers import ApiProcess, start_secantus
 from tests.test_query_limits import doubling

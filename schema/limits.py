@@ -2,7 +2,7 @@
 
 Parse work is bounded first: `NEXTJOB_MAX_DOCUMENT_BYTES` and 2,000 tokens (see
 `schema.document_cache`). Then, in one linear pass over the parsed document
-(`schema.shape`: each fragment measured once, however often it is spread), before
+(`schema.measure`: each fragment measured once, however often it is spread), before
 graphql-core validates anything:
 
 - depth over `MAX_DEPTH`, aliases over `MAX_ALIASES`, more than
@@ -31,7 +31,8 @@ from strawberry.extensions import SchemaExtension
 from strawberry.schema import BaseSchema, Schema
 
 from schema.document_cache import document_too_large, shared_cache
-from schema.shape import Shape, ShapeRefused, measure
+from schema.measure import measure
+from schema.shape import Shape, ShapeRefused
 
 MAX_TOKENS: Final = 2000
 MAX_DEPTH: Final = 8
