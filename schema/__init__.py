@@ -14,6 +14,7 @@ from strawberry.extensions import (
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
+from schema.accounts import AccountMutation, AccountQuery
 from schema.apikeys import ApiKeyMutation, ApiKeyQuery
 from schema.board import BoardQuery, BoardSubscription
 from schema.context import Context
@@ -28,10 +29,11 @@ from schema.subscriptions import Subscription
 from schema.voice import VoiceMutation, VoiceQuery, VoiceSubscription
 
 RootQuery = merge_types(
-    "Query", (Query, VoiceQuery, BoardQuery, DispatcherQuery, ApiKeyQuery, PlanQuery)
+    "Query",
+    (Query, VoiceQuery, BoardQuery, DispatcherQuery, ApiKeyQuery, PlanQuery, AccountQuery),
 )
 RootMutation = merge_types(
-    "Mutation", (Mutation, VoiceMutation, DispatcherMutation, ApiKeyMutation)
+    "Mutation", (Mutation, VoiceMutation, DispatcherMutation, ApiKeyMutation, AccountMutation)
 )
 RootSubscription = merge_types("Subscription", (Subscription, VoiceSubscription, BoardSubscription))
 

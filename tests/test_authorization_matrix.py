@@ -72,6 +72,13 @@ TABLE: dict[tuple[str, str], set[str]] = {
     ("mutation", "resolveLateCall"): DISPATCH,
     ("mutation", "createApiKey"): {MGR},
     ("mutation", "revokeApiKey"): {MGR},
+    ("query", "accounts"): {MGR},
+    ("mutation", "createAccount"): {MGR},
+    ("mutation", "updateAccount"): {MGR},
+    ("mutation", "deactivateAccount"): {MGR},
+    ("mutation", "reactivateAccount"): {MGR},
+    ("mutation", "revokeAccountSessions"): {MGR},
+    ("mutation", "resetAccountPassword"): {MGR},
     **{
         ("mutation", name): {TECH}
         for name in (

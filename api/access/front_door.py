@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from datetime import timedelta
 
 from pymongo.errors import PyMongoError
 
 from api.access.apikeys import ApiKeys, looks_like_api_key
 from api.access.persisted import PersistedDocuments, create_query_cache
 from api.access.ratelimit import Limit, RateLimiter, create_rate_limiter
+from api.access.sessions import Sessions
 from api.access.tokens import bearer_from_header, verify_token
 from api.core.domain import Role
 from api.core.errors import NextjobError
@@ -37,6 +39,7 @@ class Access:
     keys: ApiKeys
     limiter: RateLimiter
     documents: PersistedDocuments
+    sessions: Sessions | None = None  # people's signed-in sessions (api.access.sessions)
 
     async def close(self) -> None:
         await self.limiter.close()
@@ -47,12 +50,19 @@ class Access:
         if api_key is None:
             token = bearer_from_header(authorization)
             if not looks_like_api_key(token):
-                return verify_token(self.settings.signing_secret(), token)
+                principal = verify_token(self.settings.signing_secret(), token)
+                if self.sessions is not None:  # a revoked session or deactivated account
+                    await self.sessions.check(principal)
+                return principal
             api_key = token
         try:
             return await self.keys.authenticate(api_key.strip())
         except PyMongoError as exc:
             raise translate(exc) from exc
+
+    async def still_valid(self, principal: Principal) -> bool:
+        """For open sockets: is the principal's signed-in session (if any) still live?"""
+        return self.sessions is None or await self.sessions.still_valid(principal)
 
     async def check_rate(self, principal: Principal) -> None:
         """Spend one request of this caller's budget, or raise `RateLimited`."""
@@ -76,4 +86,6 @@ async def open_access(settings: Settings, store: Store) -> Access:
         create_query_cache(settings.redis_url, settings.apq_ttl_seconds),
         tech_trusted_only=settings.tech_trusted_documents_only,
     )
-    return Access(settings, keys, create_rate_limiter(settings.redis_url), documents)
+    sessions = Sessions(store.db["sessions"], timedelta(days=settings.session_days))
+    await sessions.ensure_indexes()
+    return Access(settings, keys, create_rate_limiter(settings.redis_url), documents, sessions)

@@ -20,7 +20,12 @@ _ISSUER = "nextjob"
 
 
 def issue_token(
-    secret: str, role: Role, subject: str, ttl: timedelta, scopes: Iterable[str] = ()
+    secret: str,
+    role: Role,
+    subject: str,
+    ttl: timedelta,
+    scopes: Iterable[str] = (),
+    session_id: str | None = None,
 ) -> str:
     now = datetime.now(UTC)
     claims: dict[str, object] = {
@@ -32,6 +37,8 @@ def issue_token(
     }
     if scopes:
         claims["scopes"] = sorted(scopes)
+    if session_id:
+        claims["sid"] = session_id  # a signed-in session's token: revocable with it
     return jwt.encode(claims, secret, algorithm=_ALGORITHM)
 
 
@@ -59,11 +66,15 @@ def verify_token(secret: str, token: str) -> Principal:
     scopes = claims.get("scopes", [])
     if not isinstance(scopes, list) or not all(isinstance(x, str) for x in scopes):
         raise Unauthenticated("invalid token: scopes must be a list of strings")
+    sid = claims.get("sid")
+    if sid is not None and (not isinstance(sid, str) or not sid):
+        raise Unauthenticated("invalid token: bad session id")
     return Principal(
         role=role,
         subject=subject,
         expires_at=datetime.fromtimestamp(claims["exp"], UTC),
         scopes=frozenset(scopes),
+        session_id=sid,
     )
 
 

@@ -33,12 +33,14 @@ from api.dispatch.service import DispatchService
 from api.insight.lookahead import LookaheadPlanner
 from api.persistence.reads import Reader
 from api.persistence.store import Store
+from api.transport.auth_routes import auth_routes, open_people
 from api.transport.graphql_view import NextjobGraphQL
 from api.transport.metrics import Metrics, metrics_endpoint
 from api.transport.middleware.idempotency import IdempotencyMiddleware
 from api.transport.middleware.metrics import MetricsMiddleware
 from api.transport.middleware.request_id import RequestIdMiddleware
 from api.transport.pages import map_routes, tracking_page
+from api.transport.people_pages import people_page_routes
 from api.voice.acknowledgements import Acknowledgements
 from api.voice.service import VoiceService
 from realtime import create_broker
@@ -73,6 +75,8 @@ def create_app(settings: Settings, mongodb_uri: str, clock: Clock = utcnow) -> S
             app.state.service = service
             app.state.reader = Reader(store)
             app.state.access = access = await open_access(settings, store)
+            app.state.signin = await open_people(store, access, broker, settings)
+            app.state.accounts = app.state.signin.accounts
             notifier = Notifier(store, make_sender(settings.notify_webhook_url), clock)
             app.state.timing = CustomerTiming(store, notifier, settings.base_url())
             app.state.voice = VoiceService(service, notifier, clock)
@@ -121,6 +125,8 @@ def create_app(settings: Settings, mongodb_uri: str, clock: Clock = utcnow) -> S
             Route("/track/{token}", tracking_page, methods=["GET"]),
             WebSocketRoute("/graphql", graphql),
             *map_routes(),
+            *auth_routes(),
+            *people_page_routes(),
         ],
         # Outermost first: the request id reaches every log line and the metrics
         # count the idempotent replays too.
