@@ -26,14 +26,20 @@ BROWSER = {"X-Nextjob-CSRF": "1"}
 
 
 async def make_account(
-    store: Store, login: str, role: Role = Role.DISPATCHER, *, must_change: bool = False, **kw: Any
+    store: Store,
+    login: str,
+    role: Role = Role.DISPATCHER,
+    *,
+    must_change: bool = False,
+    name: str | None = None,
+    **kw: Any,
 ) -> dict[str, Any]:
     accounts = Accounts(store, Sessions(store.db["sessions"], timedelta(days=1)))
     await accounts.ensure_indexes()
     doc, _ = await accounts.create(
         Principal(Role.MANAGER, "test"),
         login=login,
-        display_name=login.title(),
+        display_name=name or login.title(),
         role=role,
         password=PASSWORD,
         must_change_password=must_change,
