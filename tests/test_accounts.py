@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -11,11 +14,13 @@ import httpx
 import pytest
 import redis.asyncio as aioredis
 
+from api.access.passwords import check_strength, common_passwords
 from api.core.domain import Role
+from api.core.errors import InvalidInput
 from api.persistence.store import Store
 from tests.conftest import add_tech
 from tests.gql import Client, GraphQLError
-from tests.servers import ApiProcess
+from tests.servers import ROOT, ApiProcess
 from tests.test_sessions import PASSWORD, app_sign_in, make_account, me
 
 FIELDS = "id login displayName role active mustChangePassword version technicianId"
@@ -175,3 +180,43 @@ async def _refused_within(http: httpx.AsyncClient, access: str, seconds: float) 
             return True
         await asyncio.sleep(0.1)
     return False
+
+
+def test_weak_passwords_are_refused_offline() -> None:
+    """Short, common (any case) and name-containing passwords are refused; others pass."""
+    assert len(common_passwords()) > 3000
+    for weak in ("short1!", "Password123!", "QWERTYUIOP1", "aaaaaaaaaaaa", "dana-dispatcher-77"):
+        with pytest.raises(InvalidInput):
+            check_strength(weak, login="dana")
+    check_strength("a quiet walnut harbour", login="dana")
+
+
+async def test_create_manager_reads_the_password_from_stdin(
+    mongo_uri: str, db_name: str, store: Store
+) -> None:
+    """`nextjob create-manager` takes the password on stdin (never argv) and refuses a weak one."""
+    env = {**os.environ, "MONGODB_URI": mongo_uri, "NEXTJOB_DB_NAME": db_name}
+    command = [
+        sys.executable,
+        "-m",
+        "api.ops.cli",
+        "create-manager",
+        "--login",
+        "Owner@Shop.example",
+    ]
+
+    def run(password: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            command, input=password + "\n", env=env, cwd=ROOT, capture_output=True, text=True
+        )
+
+    weak = await asyncio.to_thread(run, "password")
+    assert weak.returncode == 1
+    assert "at least 10" in weak.stderr
+    made = await asyncio.to_thread(run, "owner runs the whole shop")
+    assert made.returncode == 0, made.stderr
+    doc = await store.db["accounts"].find_one({"login_key": "owner@shop.example"})
+    assert doc is not None
+    assert doc["role"] == "manager"
+    assert doc["must_change_password"] is False
+    assert doc["password_hash"].startswith("$argon2id$")
