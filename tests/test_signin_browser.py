@@ -192,3 +192,33 @@ async def test_a_deactivated_dispatcher_is_sent_to_sign_in(page: Page, api: ApiP
     # The board's next request (here: a reload's refresh) is refused: back to sign in.
     await page.reload()
     await expect(page).to_have_url(f"{api.base_url}/signin?next=%2Fmap%2F")
+
+
+@pytest.fixture
+async def short_lived(mongo_uri: str, db_name: str, store: Store) -> AsyncIterator[ApiProcess]:
+    """The demo company with 6-second access tokens."""
+    await seed_demo(store, "America/Chicago")
+    await make_account(store, "dana", Role.DISPATCHER, name="Dana Brooks")
+    proc = ApiProcess(mongo_uri, db_name, extra_env={"NEXTJOB_ACCESS_TOKEN_MINUTES": "0.1"})
+    try:
+        yield proc
+    finally:
+        proc.stop()
+
+
+async def test_the_board_outlives_its_access_tokens(page: Page, short_lived: ApiProcess) -> None:
+    """The board renews its access token from the session cookie before it expires, and
+    its live stream, ended by the expired token, reconnects by itself without an error."""
+    await sign_in(page, short_lived, "dana")
+    await expect(page.locator("#conn")).to_have_text("Live")
+    async with page.expect_response(
+        lambda r: r.url.endswith("/auth/refresh") and r.status == 200, timeout=20_000
+    ):
+        pass
+    async with page.expect_event("websocket", timeout=20_000) as reconnected:
+        pass
+    socket = await reconnected.value
+    assert socket.url.endswith("/graphql")
+    await expect(page.locator("#conn")).to_have_text("Live")
+    await expect(page.locator("#toast.error")).to_have_count(0)
+    await expect(page).to_have_url(f"{short_lived.base_url}/map/")

@@ -54,7 +54,11 @@ async function start() {
     renew: refresh,
     query: Q.LIVE,
     onData: ({ board: update }) => apply(update),
-    onError: (errors) => toast(`Live updates: ${errors.map((e) => e.message).join('; ')}`, 'error'),
+    onError: (errors) => {
+      // An expired access token ends the stream; it reconnects with the renewed one.
+      if (errors.some((e) => e.extensions?.code === 'UNAUTHENTICATED')) return;
+      toast(`Live updates: ${errors.map((e) => e.message).join('; ')}`, 'error');
+    },
     onStatus: showConnection,
   });
   refreshKpis();
