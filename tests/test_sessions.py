@@ -6,6 +6,7 @@ everything else goes through the HTTP endpoints a browser or the phone app uses.
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
@@ -224,3 +225,25 @@ async def test_deactivation_rejects_the_next_request(store: Store, http: httpx.A
     refreshed = await http.post("/auth/refresh", json={"refreshToken": gone["refreshToken"]})
     assert refreshed.status_code == 401
     assert (await app_sign_in(http, "ex-dispatcher")).status_code == 401
+
+
+async def test_hostile_bodies_get_4xx_never_5xx(http: httpx.AsyncClient) -> None:
+    """Garbage, wrong types and oversized fields on every /auth endpoint answer 4xx with a code."""
+    bodies: list[Any] = [
+        b"not json",
+        b"[1, 2]",
+        b'{"login": 5, "password": null}',
+        b'{"login": {"$ne": ""}, "password": {"$ne": ""}, "client": "app"}',
+        json.dumps({"login": "x" * 5000, "password": "y" * 5000, "client": "app"}).encode(),
+        b'{"refreshToken": "ses_nope.forged"}',
+        b'{"refreshToken": 12}',
+        b"\xff\xfe",
+    ]
+    paths = ["sign-in", "refresh", "sign-out", "sign-out-everywhere", "password"]
+    for path in paths:
+        for body in bodies:
+            for headers in ({}, BROWSER, {**BROWSER, "Authorization": "Bearer nonsense"}):
+                r = await http.post(f"/auth/{path}", content=body, headers=headers)
+                assert 400 <= r.status_code < 500 or r.status_code == 204, (path, body, r.text)
+                if r.status_code != 204:
+                    assert r.json()["error"]["code"], (path, body)
