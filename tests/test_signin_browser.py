@@ -154,6 +154,10 @@ async def test_manager_adds_a_dispatcher_who_signs_in(
     await page.screenshot(path=DOCS / "accounts-1280.png", full_page=True)
     await page.set_viewport_size(PHONE)
     await page.screenshot(path=DOCS / "accounts-390.png", full_page=True)
+    await riley.get_by_text("Rename").click()
+    await riley.get_by_label("New name for Riley Park").fill("Riley Park-Nguyen")
+    await riley.get_by_role("button", name="Save name").click()
+    await expect(riley.locator(".person-name")).to_have_text("Riley Park-Nguyen")
 
     await page.get_by_role("button", name="Sign out", exact=True).click()
     await expect(page).to_have_url(f"{api.base_url}/signin")
@@ -165,7 +169,7 @@ async def test_manager_adds_a_dispatcher_who_signs_in(
     await page.get_by_role("button", name="Save and continue").click()
     await expect(page).to_have_url(f"{api.base_url}/map/")
     await expect(page.locator("#conn")).to_have_text("Live")
-    await expect(page.locator("#who")).to_have_text("Riley Park")
+    await expect(page.locator("#who")).to_have_text("Riley Park-Nguyen")
 
 
 async def test_a_deactivated_dispatcher_is_sent_to_sign_in(page: Page, api: ApiProcess) -> None:

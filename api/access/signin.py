@@ -125,6 +125,10 @@ class SignIn:
         account = await self.accounts.by_id_or_none(session["account_id"])
         if account is None or not account["active"]:
             raise Unauthenticated("the session has ended; sign in again")
+        # Guessing the current password with a stolen access token is throttled too.
+        decision = await self.limiter.hit(f"signin:login:{account['login_key']}", PER_LOGIN)
+        if not decision.allowed:
+            raise SignInThrottled(decision.retry_after)
         if not await verify_or_dummy(account["password_hash"], current):
             raise Unauthenticated("the current password is wrong")
         if current == new:

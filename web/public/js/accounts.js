@@ -10,8 +10,8 @@ const LIST = `{ accounts { ${FIELDS} }
   techniciansConnection(first: 500) { edges { node { id name } } } }`;
 const CREATE = `mutation($input: CreateAccountInput!) {
   createAccount(input: $input) { temporaryPassword account { ${FIELDS} } } }`;
-const UPDATE = `mutation($id: ID!, $version: Int!, $role: Role) {
-  updateAccount(id: $id, version: $version, role: $role) { ${FIELDS} } }`;
+const UPDATE = `mutation($id: ID!, $version: Int!, $role: Role, $name: String) {
+  updateAccount(id: $id, version: $version, role: $role, displayName: $name) { ${FIELDS} } }`;
 const ACTIONS = {
   deactivate: `mutation($id: ID!) { deactivateAccount(id: $id) { ${FIELDS} } }`,
   reactivate: `mutation($id: ID!) { reactivateAccount(id: $id) { ${FIELDS} } }`,
@@ -57,6 +57,21 @@ function row(a) {
     );
     actions.push(h('div', {}, h('label', { for: roleId }, 'Role'), select));
   }
+  const nameId = `name-${a.id}`;
+  actions.push(
+    h(
+      'details',
+      { class: 'rename' },
+      h('summary', {}, 'Rename'),
+      h(
+        'form',
+        { onsubmit: (e) => rename(e, a, nameId) },
+        h('label', { for: nameId }, `New name for ${a.displayName}`),
+        h('input', { id: nameId, value: a.displayName, maxlength: 100, required: true }),
+        h('button', { type: 'submit' }, 'Save name'),
+      ),
+    ),
+  );
   if (!self) {
     actions.push(
       h('button', { type: 'button', onclick: () => act('signout', a, `${a.displayName} is signed out everywhere.`) }, 'Sign out everywhere'),
@@ -95,6 +110,19 @@ async function changeRole(account, role) {
   try {
     await gql(UPDATE, { id: account.id, version: account.version, role });
     toast(`${account.displayName} is now ${ROLE_NAMES[role]}; their sessions ended.`);
+  } catch (error) {
+    toast(message(error), 'error');
+  }
+  await load();
+}
+
+async function rename(event, account, inputId) {
+  event.preventDefault();
+  const name = document.getElementById(inputId).value.trim();
+  if (!name) return;
+  try {
+    await gql(UPDATE, { id: account.id, version: account.version, name });
+    toast(`Renamed to ${name}.`);
   } catch (error) {
     toast(message(error), 'error');
   }
