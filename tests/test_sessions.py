@@ -247,3 +247,18 @@ async def test_hostile_bodies_get_4xx_never_5xx(http: httpx.AsyncClient) -> None
                 assert 400 <= r.status_code < 500 or r.status_code == 204, (path, body, r.text)
                 if r.status_code != 204:
                     assert r.json()["error"]["code"], (path, body)
+
+
+async def test_still_valid_reads_past_the_cache(store: Store) -> None:
+    """A socket re-check after an announced revocation sees it at once, even in a process
+    whose session cache still holds the session as live."""
+    here = Sessions(store.db["sessions"], timedelta(days=1))
+    elsewhere = Sessions(store.db["sessions"], timedelta(days=1))
+    account = await make_account(store, "socketeer")
+    issued = await here.start(
+        {**account, "must_change_password": False}, client="app", agent="test"
+    )
+    principal = Principal(Role.DISPATCHER, account["subject"], session_id=issued.session["_id"])
+    await here.check(principal)  # now cached as live here
+    await elsewhere.revoke([issued.session["_id"]], "revoked by a manager elsewhere")
+    assert await here.still_valid(principal) is False

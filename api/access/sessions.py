@@ -197,7 +197,10 @@ class Sessions:
             raise PasswordChangeRequired("change the temporary password first (/auth/password)")
 
     async def still_valid(self, principal: Principal) -> bool:
-        """For long-lived sockets: is this principal's session (if any) still live?"""
+        """For long-lived sockets, after a revocation was announced: is this principal's
+        session (if any) still live? Read fresh, so no process trusts a stale cache."""
+        if principal.session_id is not None:
+            self._cache.pop(principal.session_id, None)
         try:
             await self.check(principal, allow_password_change=True)
         except Unauthenticated:
