@@ -89,6 +89,12 @@ async def test_each_role_signs_in_and_lands_on_its_page(page: Page, api: ApiProc
         assert "token" not in page.url
         manager = login.startswith("morgan")
         await expect(page.locator("#accounts-link")).to_be_visible(visible=manager)
+        if not manager:  # the Accounts page is the managers' alone
+            await page.goto(f"{api.base_url}/console/accounts")
+            await expect(page.get_by_text("Only managers can manage accounts.")).to_be_visible()
+            await expect(page.locator("#create-form")).to_have_count(0)
+            await page.goto(f"{api.base_url}/map/")
+            await expect(page.locator("#conn")).to_have_text("Live")
         await page.locator("#logout").click()
         await expect(page).to_have_url(f"{api.base_url}/signin")
         await expect(page.get_by_role("button", name="Sign in")).to_be_visible()
@@ -103,6 +109,9 @@ async def test_each_role_signs_in_and_lands_on_its_page(page: Page, api: ApiProc
     await expect(page).to_have_url(f"{api.base_url}/tech")
     await expect(page.locator("#app")).to_have_attribute("data-ready", "true")
     await expect(page.locator("#job")).to_contain_text("no job right now")
+    await page.goto(f"{api.base_url}/map/")  # the board is not a technician's
+    await expect(page.locator("#not-for-you")).to_be_visible()
+    await page.goto(f"{api.base_url}/tech")
     await page.get_by_role("button", name="Sign out").click()
     await expect(page).to_have_url(f"{api.base_url}/signin")
     # Signed out means signed out: the board sends us back to sign in.
