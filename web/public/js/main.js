@@ -24,6 +24,7 @@ async function start() {
     return;
   }
   $('#logout').addEventListener('click', () => signOut());
+  dropTokenFromAddress();
   const me = await requireSession();
   $('#who').textContent = me.displayName;
   $('#accounts-link').hidden = me.role !== 'MANAGER';
@@ -127,6 +128,14 @@ function showConnection(status, detail) {
     unauthorized: 'Signed out',
   }[status];
   if (status === 'unauthorized') goToSignIn();
+}
+
+/** Old bookmarks may carry `?token=`: it is ignored, and wiped from the address bar and history. */
+function dropTokenFromAddress() {
+  const url = new URL(location.href);
+  if (!url.searchParams.has('token')) return;
+  url.searchParams.delete('token');
+  history.replaceState(null, '', url.pathname + url.search + url.hash);
 }
 
 function tick() {
