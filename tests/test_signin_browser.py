@@ -212,6 +212,7 @@ async def short_lived(mongo_uri: str, db_name: str, store: Store) -> AsyncIterat
     """The demo company with 6-second access tokens."""
     await seed_demo(store, "America/Chicago")
     await make_account(store, "dana", Role.DISPATCHER, name="Dana Brooks")
+    await make_account(store, "morgan@example.com", Role.MANAGER, name="Morgan Reyes")
     proc = ApiProcess(mongo_uri, db_name, extra_env={"NEXTJOB_ACCESS_TOKEN_MINUTES": "0.1"})
     try:
         yield proc
@@ -235,3 +236,28 @@ async def test_the_board_outlives_its_access_tokens(page: Page, short_lived: Api
     await expect(page.locator("#conn")).to_have_text("Live")
     await expect(page.locator("#toast.error")).to_have_count(0)
     await expect(page).to_have_url(f"{short_lived.base_url}/map/")
+
+
+async def test_a_revoked_dispatchers_open_board_is_signed_out(
+    page: Page, short_lived: ApiProcess
+) -> None:
+    """A manager signs a dispatcher out everywhere while the board is open: the board
+    cannot renew its session and goes to the sign-in page by itself (at the latest when
+    its access token ends; at once where sockets close on the announced revocation)."""
+    await sign_in(page, short_lived, "dana")
+    await expect(page.locator("#conn")).to_have_text("Live")
+    async with httpx.AsyncClient(base_url=short_lived.base_url) as http:
+        body = {"login": "morgan@example.com", "password": PASSWORD, "client": "app"}
+        access = (await http.post("/auth/sign-in", json=body)).json()["accessToken"]
+        boss = {"Authorization": f"Bearer {access}"}
+        listed = await http.post(
+            "/graphql", json={"query": "{ accounts { id login } }"}, headers=boss
+        )
+        dana = next(a for a in listed.json()["data"]["accounts"] if a["login"] == "dana")
+        revoke = "mutation($id: ID!) { revokeAccountSessions(id: $id) { active } }"
+        r = await http.post(
+            "/graphql", json={"query": revoke, "variables": {"id": dana["id"]}}, headers=boss
+        )
+        assert r.json()["data"]["revokeAccountSessions"]["active"] is True
+    await expect(page).to_have_url(f"{short_lived.base_url}/signin?next=%2Fmap%2F", timeout=30_000)
+    await expect(page.get_by_role("button", name="Sign in")).to_be_visible()
