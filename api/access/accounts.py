@@ -19,7 +19,7 @@ from pymongo import ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from api.access.passwords import check_strength, generate_password, hash_password
-from api.access.sessions import Sessions
+from api.access.sessions import Sessions, translated
 from api.core.domain import Role
 from api.core.errors import Conflict, InvalidInput, NotFound
 from api.core.principal import Principal
@@ -78,20 +78,24 @@ class Accounts:
     async def list(self, include_inactive: bool = True) -> list[Doc]:
         query: Doc = {} if include_inactive else {"active": True}
         cursor = self.collection.find(query, PUBLIC_FIELDS).sort([("login_key", 1)])
-        return await cursor.to_list(None)
+        return await translated(cursor.to_list(None))
 
     async def get(self, account_id: str) -> Doc:
-        doc: Doc | None = await self.collection.find_one({"_id": account_id}, PUBLIC_FIELDS)
+        doc: Doc | None = await translated(
+            self.collection.find_one({"_id": account_id}, PUBLIC_FIELDS)
+        )
         if doc is None:
             raise NotFound(f"account {account_id} not found")
         return doc
 
     async def by_id_or_none(self, account_id: str) -> Doc | None:
-        found: Doc | None = await self.collection.find_one({"_id": account_id})
+        found: Doc | None = await translated(self.collection.find_one({"_id": account_id}))
         return found
 
     async def by_login(self, login: str) -> Doc | None:
-        found: Doc | None = await self.collection.find_one({"login_key": login_key(login)})
+        found: Doc | None = await translated(
+            self.collection.find_one({"login_key": login_key(login)})
+        )
         return found
 
     async def create(
@@ -112,21 +116,7 @@ class Accounts:
         password = password if password is not None else generate_password()
         check_strength(password, login=key)
         account_id = "acct_" + secrets.token_hex(6)
-        if role is Role.TECHNICIAN:
-            if not technician_id or not await self.store.technicians.count_documents(
-                {"_id": technician_id}, limit=1
-            ):
-                raise InvalidInput(
-                    "a technician's account names an existing technician", "technicianId"
-                )
-        elif technician_id:
-            raise InvalidInput("only technician accounts name a technician", "technicianId")
-        if await self.collection.count_documents({"login_key": key}, limit=1):
-            raise Conflict("that sign-in name is taken")
-        if technician_id and await self.collection.count_documents(
-            {"technician_id": technician_id}, limit=1
-        ):
-            raise Conflict("that technician already has an account")
+        await self._check_new(key, role, technician_id)
         now = datetime.now(UTC)
         doc: Doc = {
             "_id": account_id,
@@ -153,6 +143,24 @@ class Accounts:
         await self.store.transaction(work)
         doc.pop("password_hash")
         return doc, password
+
+    async def _check_new(self, key: str, role: Role, technician_id: str | None) -> None:
+        """A free sign-in name; a technician's account names a technician without one."""
+        if role is Role.TECHNICIAN:
+            tech = {"_id": technician_id or ""}
+            if not technician_id or not await translated(
+                self.store.technicians.count_documents(tech, limit=1)
+            ):
+                raise InvalidInput(
+                    "a technician's account names an existing technician", "technicianId"
+                )
+            linked = {"technician_id": technician_id}
+            if await translated(self.collection.count_documents(linked, limit=1)):
+                raise Conflict("that technician already has an account")
+        elif technician_id:
+            raise InvalidInput("only technician accounts name a technician", "technicianId")
+        if await translated(self.collection.count_documents({"login_key": key}, limit=1)):
+            raise Conflict("that sign-in name is taken")
 
     async def update(
         self,

@@ -219,7 +219,12 @@ class Sessions:
         return doc
 
     async def _write(self, operation: Awaitable[T]) -> T:
-        try:
-            return await operation
-        except PyMongoError as exc:
-            raise translate(exc) from exc
+        return await translated(operation)
+
+
+async def translated(operation: Awaitable[T]) -> T:
+    """Await a driver call; its failure becomes one of our errors (503, 409), not a 500."""
+    try:
+        return await operation
+    except PyMongoError as exc:
+        raise translate(exc) from exc

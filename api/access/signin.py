@@ -15,7 +15,7 @@ from typing import Final
 from api.access.accounts import Accounts, login_key
 from api.access.passwords import check_strength, hash_password, needs_rehash, verify_or_dummy
 from api.access.ratelimit import Limit, RateLimiter
-from api.access.sessions import Issued, Sessions
+from api.access.sessions import Issued, Sessions, translated
 from api.access.tokens import issue_token
 from api.core.domain import Role
 from api.core.errors import InvalidInput, NextjobError, Unauthenticated
@@ -99,7 +99,9 @@ class SignIn:
         update: Doc = {"last_sign_in_at": datetime.now(UTC)}
         if needs_rehash(account["password_hash"]):
             update["password_hash"] = await hash_password(password)
-        await self.accounts.collection.update_one({"_id": account["_id"]}, {"$set": update})
+        await translated(
+            self.accounts.collection.update_one({"_id": account["_id"]}, {"$set": update})
+        )
         issued = await self.sessions.start(account, client=client, agent=agent)
         return self._grant(account, issued)
 
