@@ -1,6 +1,7 @@
 """Signing in from a real browser (Debian's Chromium via Playwright): each role lands on
 its page, a wrong password says so, a manager adds a dispatcher who then signs in, and
-signing out ends the session. Screenshots of the pages go to docs/ for the README.
+signing out ends the session. Screenshots go to tests/artifacts/ (docs/ holds copies for
+the README).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from tests.test_sessions import PASSWORD, make_account
 
 pytestmark = pytest.mark.slow
 
-DOCS = ROOT / "docs"
+DOCS = ROOT / "tests" / "artifacts"
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 800}
 
@@ -125,7 +126,7 @@ async def test_wrong_password_says_so_then_throttles(page: Page, api: ApiProcess
     await sign_in(page, api, "dana", "not my password at all")
     error = page.locator("#signin-error")
     await expect(error).to_have_text("Wrong email/username or password.")
-    DOCS.mkdir(exist_ok=True)
+    DOCS.mkdir(parents=True, exist_ok=True)
     await page.screenshot(path=DOCS / "signin-error-390.png")
     for _ in range(5):
         await page.get_by_role("button", name="Sign in").click()
@@ -141,7 +142,7 @@ async def test_manager_adds_a_dispatcher_who_signs_in(
     await page.set_viewport_size(PHONE)
     await page.goto(f"{api.base_url}/signin")
     await expect(page.get_by_role("button", name="Sign in")).to_be_visible()
-    DOCS.mkdir(exist_ok=True)
+    DOCS.mkdir(parents=True, exist_ok=True)
     await page.screenshot(path=DOCS / "signin-390.png")
     await page.set_viewport_size(DESKTOP)
     await page.screenshot(path=DOCS / "signin-1280.png")
