@@ -10,7 +10,6 @@ password) end the person's sessions, announced so their sockets close too.
 
 from __future__ import annotations
 
-import re
 import secrets
 from datetime import UTC, datetime
 from typing import Final
@@ -18,6 +17,7 @@ from typing import Final
 from pymongo import ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
 
+from api.access.account_rules import login_key, people_role, valid_login, valid_name
 from api.access.passwords import check_strength, generate_password, hash_password
 from api.access.sessions import Sessions, translated
 from api.core.domain import Role
@@ -25,37 +25,7 @@ from api.core.errors import Conflict, InvalidInput, NotFound
 from api.core.principal import Principal
 from api.persistence.store import Doc, Store
 
-PEOPLE_ROLES: Final = (Role.MANAGER, Role.DISPATCHER, Role.CSR, Role.TECHNICIAN)
-_LOGIN = re.compile(r"^[a-z0-9][a-z0-9._@+-]{2,99}$")
 PUBLIC_FIELDS: Final = {"password_hash": 0}
-
-
-def login_key(login: str) -> str:
-    """The form a sign-in name is compared in (trimmed, case-folded)."""
-    return login.strip().casefold()
-
-
-def _valid_login(login: str) -> str:
-    key = login_key(login)
-    if not _LOGIN.match(key):
-        raise InvalidInput(
-            "the sign-in name must be 3-100 letters, digits or . _ @ + - (an email works)",
-            "login",
-        )
-    return key
-
-
-def _valid_name(name: str) -> str:
-    name = " ".join(name.split())
-    if not 1 <= len(name) <= 100 or not name.isprintable():
-        raise InvalidInput("the display name must be 1-100 printable characters", "displayName")
-    return name
-
-
-def _people_role(role: Role) -> Role:
-    if role not in PEOPLE_ROLES:
-        raise InvalidInput("a person's role is manager, dispatcher, csr or technician", "role")
-    return role
 
 
 class Accounts:
@@ -110,9 +80,9 @@ class Accounts:
         must_change_password: bool = True,
     ) -> tuple[Doc, str]:
         """A new account; returns it and its (temporary) password, shown this once."""
-        key = _valid_login(login)
-        role = _people_role(role)
-        name = _valid_name(display_name)
+        key = valid_login(login)
+        role = people_role(role)
+        name = valid_name(display_name)
         password = password if password is not None else generate_password()
         check_strength(password, login=key)
         account_id = "acct_" + secrets.token_hex(6)
@@ -174,10 +144,10 @@ class Accounts:
         """Rename or change the role (a new role ends the person's sessions)."""
         changes: Doc = {}
         if display_name is not None:
-            changes["display_name"] = _valid_name(display_name)
+            changes["display_name"] = valid_name(display_name)
         before = await self.get(account_id)
         if role is not None and role.value != before["role"]:
-            if Role.TECHNICIAN in (_people_role(role), Role(before["role"])):
+            if Role.TECHNICIAN in (people_role(role), Role(before["role"])):
                 raise InvalidInput("technician accounts stay technician accounts", "role")
             self._not_self(actor, before, "change your own role")
             changes["role"] = role.value

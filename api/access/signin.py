@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Final
 
-from api.access.accounts import Accounts, login_key
+from api.access.account_rules import login_key
+from api.access.accounts import Accounts
 from api.access.passwords import check_strength, hash_password, needs_rehash, verify_or_dummy
 from api.access.ratelimit import Limit, RateLimiter
 from api.access.sessions import Issued, Sessions, translated
