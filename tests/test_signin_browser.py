@@ -262,3 +262,23 @@ async def test_a_revoked_dispatchers_open_board_is_signed_out(
         assert r.json()["data"]["revokeAccountSessions"]["active"] is True
     await expect(page).to_have_url(f"{short_lived.base_url}/signin?next=%2Fmap%2F", timeout=30_000)
     await expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+
+
+async def test_a_person_changes_their_own_password(page: Page, api: ApiProcess) -> None:
+    """A technician changes their password from /tech; the old one stops working."""
+    await page.set_viewport_size(PHONE)
+    await sign_in(page, api, "tech01")
+    await expect(page).to_have_url(f"{api.base_url}/tech")
+    await page.get_by_role("link", name="Change password").click()
+    await expect(page.get_by_text("Change your password")).to_be_visible()
+    await page.get_by_label("Current password").fill(PASSWORD)
+    await page.get_by_label("New password", exact=True).fill("maria fixes the big chillers")
+    await page.get_by_label("New password again").fill("maria fixes the big chillers")
+    await page.get_by_role("button", name="Save and continue").click()
+    await expect(page).to_have_url(f"{api.base_url}/tech")
+    await page.get_by_role("button", name="Sign out").click()
+    await expect(page).to_have_url(f"{api.base_url}/signin")
+    await sign_in(page, api, "tech01")
+    await expect(page.locator("#signin-error")).to_have_text("Wrong email/username or password.")
+    await sign_in(page, api, "tech01", "maria fixes the big chillers")
+    await expect(page).to_have_url(f"{api.base_url}/tech")

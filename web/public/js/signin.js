@@ -79,7 +79,7 @@ async function onChange(event) {
     await proceed(await changePassword(current, next));
   } catch (failure) {
     error.textContent = failure instanceof AuthError && failure.status === 401
-      ? 'The temporary password is wrong.'
+      ? `The ${$('#current-label').textContent.toLowerCase()} is wrong.`
       : describe(failure);
   } finally {
     $('#change-btn').disabled = false;
@@ -92,6 +92,15 @@ async function start() {
   $('#change-signout').addEventListener('click', () => signOut());
   // Already signed in (the cookie's session is live)? Go straight on.
   const me = await refresh().catch(() => null);
+  if (me && new URLSearchParams(location.search).has('change')) {
+    // A signed-in person chose to change their password.
+    $('#change-title').textContent = 'Change your password';
+    $('#change-why').textContent = `Signed in as ${me.login}.`;
+    $('#current-label').textContent = 'Current password';
+    show('change');
+    $('#current').focus();
+    return;
+  }
   if (me) {
     await proceed(session());
     return;
