@@ -170,9 +170,9 @@ async function create(event) {
 }
 
 async function start() {
+  $('#signout').addEventListener('click', () => signOut());
   me = await requireSession();
   $('#who').textContent = me.displayName;
-  $('#signout').addEventListener('click', () => signOut());
   if (me.role !== 'MANAGER') {
     $('#app').replaceChildren(h('section', { role: 'alert' }, 'Only managers can manage accounts.'));
     $('#app').dataset.ready = 'denied';

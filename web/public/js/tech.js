@@ -7,8 +7,8 @@ import { requireSession, signOut } from './auth.js';
 const ME = '{ me { role technician { id name status currentJobId } } }';
 
 async function start() {
-  const me = await requireSession();
   $('#signout').addEventListener('click', () => signOut());
+  const me = await requireSession();
   $('#hello').textContent = `Hello, ${me.displayName}`;
   if (me.role !== 'TECHNICIAN') {
     $('#job').textContent = 'This page is for technicians.';
