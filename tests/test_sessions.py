@@ -143,7 +143,11 @@ async def test_browser_refresh_uses_an_httponly_cookie_with_csrf_checks(
     cookie calls need the CSRF header and our own Origin."""
     await make_account(store, "webby")
     body = {"login": "webby", "password": PASSWORD}
-    assert (await http.post("/auth/sign-in", json=body)).status_code == 403  # no CSRF header
+    plain = await http.post("/auth/sign-in", json=body)  # no CSRF header: an app, body mode
+    assert "refreshToken" in plain.json()
+    assert "set-cookie" not in plain.headers
+    evil = {**BROWSER, "Origin": "https://evil.example"}
+    assert (await http.post("/auth/sign-in", json=body, headers=evil)).status_code == 403
     r = await http.post("/auth/sign-in", json=body, headers=BROWSER)
     assert r.status_code == 200
     assert "refreshToken" not in r.json()
@@ -153,7 +157,6 @@ async def test_browser_refresh_uses_an_httponly_cookie_with_csrf_checks(
     assert "secure" not in cookie  # plain http in tests; Secure over https
 
     assert (await http.post("/auth/refresh")).status_code == 403
-    evil = {**BROWSER, "Origin": "https://evil.example"}
     assert (await http.post("/auth/refresh", headers=evil)).status_code == 403
     ok = await http.post("/auth/refresh", headers={**BROWSER, "Origin": api.base_url})
     assert ok.status_code == 200

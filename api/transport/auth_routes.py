@@ -10,8 +10,8 @@ Browsers get the refresh token in an httpOnly, SameSite=Strict cookie scoped to 
 (Secure over https) and keep the access token in memory. Because a cookie is sent by
 the browser on its own, every call that may use it must carry `X-Nextjob-CSRF: 1` (a
 custom header other sites cannot send without a CORS preflight we never grant) and, if
-the browser names an Origin, our own. Apps send `"client": "app"` and get the refresh
-token in the body instead, and send it back in the body.
+the browser names an Origin, our own. Apps (and any caller without that header, or with
+`"client": "app"`) get the refresh token in the body instead, and send it back in the body.
 """
 
 from __future__ import annotations
@@ -181,7 +181,9 @@ def _bearer(request: Request) -> Principal:
 
 
 async def sign_in(request: Request, body: dict[str, Any]) -> Response:
-    app = body.get("client") == "app"
+    """Cookie mode for our pages (they send the CSRF header); otherwise the refresh token
+    comes back in the body, which a forged cross-site request can neither read nor use."""
+    app = body.get("client") == "app" or CSRF_HEADER not in request.headers
     if not app:
         _check_csrf(request)
     login, password = body.get("login"), body.get("password")
