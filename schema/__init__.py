@@ -8,6 +8,7 @@ from strawberry.extensions import MaxTokensLimiter
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
+from schema.accounts import AccountMutation, AccountQuery
 from schema.apikeys import ApiKeyMutation, ApiKeyQuery
 from schema.board import BoardQuery, BoardSubscription
 from schema.context import Context
@@ -36,6 +37,7 @@ RootQuery = merge_types(
         PlanQuery,
         TeamQuery,
         CustomerQuery,
+        AccountQuery,
     ),
 )
 RootMutation = merge_types(
@@ -48,6 +50,7 @@ RootMutation = merge_types(
         TeamMutation,
         CustomerMutation,
         JobEditMutation,
+        AccountMutation,
     ),
 )
 RootSubscription = merge_types("Subscription", (Subscription, VoiceSubscription, BoardSubscription))

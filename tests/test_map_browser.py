@@ -15,12 +15,14 @@ from typing import Any
 import pytest
 from playwright.async_api import Page, async_playwright, expect
 
+from api.core.domain import Role
 from api.ops.seed import seed_demo
 from api.persistence.store import Store
 from mobile_contract import operation
 from tests.conftest import AUSTIN, BOOK, add_skill, add_tech, booking_vars
-from tests.gql import Client, token
+from tests.gql import Client
 from tests.servers import ROOT, ApiProcess
+from tests.test_sessions import PASSWORD, make_account
 
 pytestmark = pytest.mark.slow
 
@@ -71,6 +73,7 @@ async def api(mongo_uri: str, db_name: str, store: Store) -> AsyncIterator[ApiPr
     await seed_demo(store, "America/Chicago")
     await add_tech(store, "tech_ice_a", skills=REFRIGERATION, at=(30.33, -97.70))
     await add_tech(store, "tech_ice_b", skills=REFRIGERATION, at=(30.22, -97.78))
+    await make_account(store, "dispatch_test", Role.DISPATCHER)
     proc = ApiProcess(mongo_uri, db_name)
     try:
         yield proc
@@ -79,7 +82,11 @@ async def api(mongo_uri: str, db_name: str, store: Store) -> AsyncIterator[ApiPr
 
 
 async def open_board(page: Page, api: ApiProcess) -> None:
-    await page.goto(f"{api.base_url}/map?token={token('dispatcher', 'dispatch_test')}")
+    """Sign in as the fixture's dispatcher on /signin; the board opens by itself."""
+    await page.goto(f"{api.base_url}/signin")
+    await page.get_by_label("Email or username").fill("dispatch_test")
+    await page.get_by_label("Password", exact=True).fill(PASSWORD)
+    await page.get_by_role("button", name="Sign in").click()
     await expect(page.locator("#app")).to_have_attribute("data-ready", "true")
     await expect(page.locator("#conn")).to_have_text("Live")
 

@@ -16,11 +16,12 @@ import math
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from api.access.apikeys import ApiKeys, looks_like_api_key
 from api.access.persisted import PersistedDocuments, create_query_cache
 from api.access.ratelimit import Limit, RateLimiter, create_rate_limiter
+from api.access.sessions import Sessions
 from api.access.tokens import RevokedTokens, bearer_from_header, verify_token
 from api.core.domain import Role
 from api.core.errors import NextjobError, Unauthenticated
@@ -52,6 +53,7 @@ class Access:
     documents: PersistedDocuments
     tokens: RevokedTokens
     announce: Announce | None = None
+    sessions: Sessions | None = None  # people's signed-in sessions (api.access.sessions)
     validity_checks: list[ValidityCheck] = field(default_factory=list)
     _lookups_blocked: dict[str, float] = field(default_factory=dict)
 
@@ -74,6 +76,8 @@ class Access:
                 principal = verify_token(self.settings.signing_secret(), token)
                 if principal.token_id and await self.tokens.is_revoked(principal.token_id):
                     raise Unauthenticated("token revoked")
+                if self.sessions is not None:  # a revoked session or deactivated account
+                    await self.sessions.check(principal)
                 return principal
             api_key = token
 
@@ -175,4 +179,9 @@ async def open_access(settings: Settings, store: Store) -> Access:
     )
     tokens = RevokedTokens(store.db["revoked_tokens"], settings.token_revocation_cache_seconds)
     await tokens.ensure_indexes()
-    return Access(settings, keys, create_rate_limiter(settings.redis_url), documents, tokens)
+    sessions = Sessions(store.db["sessions"], timedelta(days=settings.session_days))
+    await sessions.ensure_indexes()
+    access = Access(settings, keys, create_rate_limiter(settings.redis_url), documents, tokens)
+    access.sessions = sessions
+    access.validity_checks.append(sessions.still_valid)
+    return access

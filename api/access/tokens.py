@@ -34,6 +34,7 @@ def issue_token(
     ttl: timedelta,
     scopes: Iterable[str] = (),
     token_id: str | None = None,
+    session_id: str | None = None,
 ) -> str:
     """A signed token; `token_id` (the `jti`) is random unless given."""
     now = datetime.now(UTC)
@@ -47,6 +48,8 @@ def issue_token(
     }
     if scopes:
         claims["scopes"] = sorted(scopes)
+    if session_id:
+        claims["sid"] = session_id  # a signed-in session's token: revocable with it
     return jwt.encode(claims, secret, algorithm=_ALGORITHM)
 
 
@@ -75,12 +78,16 @@ def verify_token(secret: str, token: str) -> Principal:
     if not isinstance(scopes, list) or not all(isinstance(x, str) for x in scopes):
         raise Unauthenticated("invalid token: scopes must be a list of strings")
     jti = claims.get("jti")
+    sid = claims.get("sid")
+    if sid is not None and (not isinstance(sid, str) or not sid):
+        raise Unauthenticated("invalid token: bad session id")
     return Principal(
         role=role,
         subject=subject,
         expires_at=datetime.fromtimestamp(claims["exp"], UTC),
         scopes=frozenset(scopes),
         token_id=jti if isinstance(jti, str) and jti else None,
+        session_id=sid,
     )
 
 

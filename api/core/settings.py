@@ -39,6 +39,12 @@ class Settings(BaseSettings):
         description="HS256 signing secret; unset means one generated once into data_dir.",
     )
     token_ttl_hours: float = Field(default=12.0, gt=0, description="Lifetime of issued tokens.")
+    access_token_minutes: float = Field(
+        default=10.0, gt=0, le=60, description="Lifetime of a signed-in person's access token."
+    )
+    session_days: float = Field(
+        default=30.0, gt=0, description="A sign-in lasts this long unless used or ended sooner."
+    )
     timezone: str = Field(
         default="America/Chicago", description="Company time zone: shifts are local times."
     )

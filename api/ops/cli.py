@@ -1,4 +1,4 @@
-"""`nextjob`: serve, seed, token, token-revoke, apikey, export-schema."""
+"""`nextjob`: serve, seed, token, token-revoke, apikey, create-manager, export-schema."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from api.access.apikeys import parse_scopes
 from api.access.tokens import issue_token
 from api.core.domain import Role
 from api.core.settings import Settings
+from api.ops.accounts_cli import add_accounts_parser, run_create_manager
 from api.ops.apikey_cli import add_apikey_parser, run_apikey
 from api.ops.token_cli import add_token_revoke_parser, run_token_revoke
 
@@ -37,6 +38,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     token.add_argument("--scopes", default="", help="integration scopes, comma-separated")
     add_token_revoke_parser(sub)
     add_apikey_parser(sub)
+    add_accounts_parser(sub)
     for name, help_text in (
         ("simulate", "simulate working days through the real routing and store (--help)"),
         ("phones", "run N simulated technician phones against a server (--help)"),
@@ -80,6 +82,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if args.command == "apikey":
         return _with_database(settings, lambda uri: asyncio.run(run_apikey(settings, uri, args)))
+    if args.command == "create-manager":
+        return _with_database(
+            settings, lambda uri: asyncio.run(run_create_manager(settings, uri, args))
+        )
     if args.command == "seed":
         return _with_database(settings, lambda uri: asyncio.run(_seed(settings, uri, verbose=True)))
     return _with_database(
@@ -106,6 +112,7 @@ def _with_database(settings: Settings, runner: Callable[[str], int]) -> int:
 
 
 async def _seed(settings: Settings, uri: str, *, verbose: bool) -> int:
+    from api.ops.accounts_cli import seed_demo_accounts
     from api.ops.seed import seed_demo
     from api.persistence.store import Store
 
@@ -113,13 +120,24 @@ async def _seed(settings: Settings, uri: str, *, verbose: bool) -> int:
     try:
         await store.ensure_indexes()
         seeded = await seed_demo(store, settings.timezone)
+        people = await seed_demo_accounts(store)
     finally:
         await store.close()
     if verbose:
         print(
             "nextjob: demo company seeded" if seeded else "nextjob: database not empty; left as is"
         )
+        _print_people(people)
     return 0
+
+
+def _print_people(people: list[tuple[str, str, str]]) -> None:
+    """The demo's sign-in names and passwords: printed this once, only hashes are kept."""
+    if not people:
+        return
+    print("Demo accounts (sign in at /signin; shown once, only their hashes are kept):")
+    for login, role, password in people:
+        print(f"  {role:<11} {login:<12} {password}")
 
 
 def _serve(settings: Settings, uri: str, *, seed: bool, phones: int = 0) -> int:
@@ -202,9 +220,8 @@ def _print_banner(settings: Settings) -> None:
 nextjob is starting on {base}
   GraphiQL:  {base}/graphql   (add header  Authorization: Bearer <token>)
   health:    {base}/healthz
-  live map:  {base}/map?token=<dispatcher token below>
-  team:      {base}/console/team?token=<manager token below>
-Demo tokens, valid {settings.token_ttl_hours:g} h
+  sign in:   {base}/signin   (the demo accounts above; the live map is at {base}/map)
+Developer tokens for GraphiQL and scripts, valid {settings.token_ttl_hours:g} h
 (more: `.venv/bin/nextjob token ROLE SUBJECT`, roles technician csr dispatcher manager integration):
   dispatcher  {issue_token(secret, Role.DISPATCHER, "dispatch_demo", ttl)}
   csr         {issue_token(secret, Role.CSR, "csr_demo", ttl)}

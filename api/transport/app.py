@@ -33,6 +33,7 @@ from api.dispatch.skills import ensure_catalogue
 from api.insight.lookahead import LookaheadPlanner
 from api.persistence.reads import Reader
 from api.persistence.store import Store
+from api.transport.auth_routes import auth_routes, open_people
 from api.transport.exposure import guarded_metrics, per_client_address
 from api.transport.graphiql import graphiql_routes
 from api.transport.graphql_view import NextjobGraphQL
@@ -44,6 +45,7 @@ from api.transport.middleware.metrics import MetricsMiddleware
 from api.transport.middleware.request_id import RequestIdMiddleware
 from api.transport.middleware.security_headers import SecurityHeadersMiddleware
 from api.transport.pages import console_routes, map_routes, tech_routes, tracking_page
+from api.transport.people_pages import people_page_routes
 from api.transport.sockets import SocketRegistry, credential_event
 from api.voice.acknowledgements import sweep_unacknowledged
 from api.voice.alerts import AlertBoard
@@ -86,6 +88,8 @@ def create_app(settings: Settings, mongodb_uri: str, clock: Clock = utcnow) -> S
                 sockets.listen(broker, listening, settings.token_revocation_cache_seconds)
             )
             await asyncio.wait_for(listening.wait(), 10)
+            app.state.signin = await open_people(store, access, broker, settings)
+            app.state.accounts = app.state.signin.accounts
             notifier = Notifier(store, make_sender(settings.notify_webhook_url), clock)
             app.state.timing = timing = CustomerTiming(store, notifier, settings.base_url())
             app.state.dispatch = dispatch = Dispatch.build(
@@ -149,6 +153,8 @@ def create_app(settings: Settings, mongodb_uri: str, clock: Clock = utcnow) -> S
             *graphiql_routes(),
             *console_routes(),
             *tech_routes(),
+            *auth_routes(),
+            *people_page_routes(),
         ],
         # Outermost first: the request id reaches every log line and the metrics
         # count the idempotent replays too.

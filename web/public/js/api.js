@@ -1,6 +1,7 @@
-// GraphQL over HTTP with the dispatcher's bearer token; errors keep their extensions.code.
+// GraphQL over HTTP with the signed-in person's access token; errors keep their extensions.code.
+// A refused token is renewed from the session once; if that fails, off to the sign-in page.
 
-import { token } from './auth.js';
+import { goToSignIn, refresh, token } from './auth.js';
 
 export class GraphQLError extends Error {
   constructor(errors) {
@@ -15,7 +16,7 @@ export function setEndpoint(url) {
   endpoint = url;
 }
 
-export async function gql(query, variables = {}) {
+export async function gql(query, variables = {}, renewed = false) {
   let response;
   try {
     response = await fetch(endpoint, {
@@ -29,6 +30,10 @@ export async function gql(query, variables = {}) {
     });
   } catch {
     throw new GraphQLError([{ message: 'the server cannot be reached', extensions: { code: 'NETWORK' } }]);
+  }
+  if (response.status === 401 && !renewed) {
+    if (await refresh().catch(() => null)) return gql(query, variables, true);
+    goToSignIn();
   }
   let body;
   try {

@@ -3,7 +3,7 @@
 
 import { $, toast } from './dom.js';
 import { GraphQLError, gql, setEndpoint } from './api.js';
-import { askForToken, signOut, takeTokenFromUrl, token } from './auth.js';
+import { goToSignIn, refresh, requireSession, signOut, token } from './auth.js';
 import { subscribe } from './ws.js';
 import { board, changed, onChange, putAlert, putJob, putTech, replaceAll } from './store.js';
 import { createMap } from './mapview.js';
@@ -23,8 +23,16 @@ async function start() {
     fatal('The map library is missing on the server: run `npm ci --prefix web` (or `make run`).');
     return;
   }
-  $('#logout').addEventListener('click', () => { signOut(); location.reload(); });
-  await signIn(takeTokenFromUrl() ? '' : 'Paste a dispatcher token to open the board.');
+  $('#logout').addEventListener('click', () => signOut());
+  dropTokenFromAddress();
+  const me = await requireSession();
+  $('#who').textContent = me.displayName;
+  $('#accounts-link').hidden = me.role !== 'MANAGER';
+  if (!BOARD_ROLES.includes(me.role)) {
+    $('#not-for-you').hidden = false;
+    $('#app').dataset.ready = 'denied';
+    return;
+  }
 
   const view = createMap($('#map'), config, selectJob);
   function selectJob(jobId) {
@@ -44,32 +52,20 @@ async function start() {
   subscribe({
     url: `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${config.graphql}`,
     token,
+    renew: refresh,
     query: Q.LIVE,
     onData: ({ board: update }) => apply(update),
-    onError: (errors) => toast(`Live updates: ${errors.map((e) => e.message).join('; ')}`, 'error'),
+    onError: (errors) => {
+      // An expired access token ends the stream; it reconnects with the renewed one.
+      if (errors.some((e) => e.extensions?.code === 'UNAUTHENTICATED')) return;
+      toast(`Live updates: ${errors.map((e) => e.message).join('; ')}`, 'error');
+    },
     onStatus: showConnection,
   });
   refreshKpis();
   setInterval(refreshKpis, 60000);
   setInterval(changed, 30000); // times on jobs and shift warnings move on
   tick();
-}
-
-/** Until the token works for a board role. */
-async function signIn(message) {
-  let problem = message;
-  for (;;) {
-    if (!token()) await askForToken(problem);
-    try {
-      const { me } = await gql(Q.ME);
-      if (BOARD_ROLES.includes(me.role)) return;
-      problem = `This token is for a ${me.role.toLowerCase()}; the board needs a dispatcher or manager.`;
-    } catch (error) {
-      if (error.code !== 'UNAUTHENTICATED') throw error;
-      problem = `Sign-in failed: ${error.message}`;
-    }
-    signOut();
-  }
 }
 
 let loading = null;
@@ -129,9 +125,17 @@ function showConnection(status, detail) {
     connecting: 'Connecting…',
     live: 'Live',
     reconnecting: `Reconnecting in ${Math.ceil((detail ?? 0) / 1000)} s…`,
-    unauthorized: 'Signed out: reload and sign in',
+    unauthorized: 'Signed out',
   }[status];
-  if (status === 'unauthorized') toast(`Live updates stopped: ${detail || 'token rejected'}`, 'error');
+  if (status === 'unauthorized') goToSignIn();
+}
+
+/** Old bookmarks may carry `?token=`: it is ignored, and wiped from the address bar and history. */
+function dropTokenFromAddress() {
+  const url = new URL(location.href);
+  if (!url.searchParams.has('token')) return;
+  url.searchParams.delete('token');
+  history.replaceState(null, '', url.pathname + url.search + url.hash);
 }
 
 function tick() {

@@ -1,15 +1,16 @@
-// A graphql-transport-ws client for one subscription: connection_init carries the token,
+// A graphql-transport-ws client for one subscription: connection_init carries the access token,
 // the server's pings are answered, and a dropped socket reconnects with capped backoff.
 // After each (re)connection the board stream starts with RESYNC, so nothing is missed.
 
 const PROTOCOL = 'graphql-transport-ws';
 const UNAUTHORIZED = new Set([4401, 4403]);
 
-export function subscribe({ url, token, query, onData, onError, onStatus }) {
+export function subscribe({ url, token, renew, query, onData, onError, onStatus }) {
   let socket = null;
   let attempt = 0;
   let timer = null;
   let stopped = false;
+  let renewed = false; // one token renewal per successful connection
 
   const send = (message) => socket.send(JSON.stringify(message));
 
@@ -22,6 +23,7 @@ export function subscribe({ url, token, query, onData, onError, onStatus }) {
       switch (message.type) {
         case 'connection_ack':
           attempt = 0;
+          renewed = false;
           onStatus('live');
           send({ id: 'board', type: 'subscribe', payload: { query } });
           break;
@@ -45,6 +47,14 @@ export function subscribe({ url, token, query, onData, onError, onStatus }) {
     socket.onclose = (event) => {
       if (stopped) return;
       if (UNAUTHORIZED.has(event.code)) {
+        // The access token expired or the session ended: renew once, else give up.
+        if (renew && !renewed) {
+          renewed = true;
+          renew()
+            .catch(() => null)
+            .then((ok) => (ok ? connect() : onStatus('unauthorized', event.reason)));
+          return;
+        }
         onStatus('unauthorized', event.reason);
         return;
       }

@@ -9,12 +9,14 @@
 const REFRESH_KEY = 'nextjob.tech.refreshToken';
 const EARLY_MS = 30_000; // refresh this long before the access token expires
 
-let access = null; // { token, exp } with exp in ms
+let access = null; // { token, exp, early } with exp in ms; renew `early` ms before exp
 let refreshing = null;
 
 /** Tests (and nothing else) may start the app from a token injected before any script runs. */
 const injected = globalThis.__NEXTJOB_TECH_TEST_TOKEN__;
-if (typeof injected === 'string' && injected) access = { token: injected, exp: expiry(injected) };
+if (typeof injected === 'string' && injected) {
+  access = { token: injected, exp: expiry(injected), early: EARLY_MS };
+}
 
 function expiry(jwt) {
   try {
@@ -43,20 +45,23 @@ export function isSignedIn() {
 function keep(body) {
   const token = body.accessToken ?? body.access_token;
   if (typeof token !== 'string') throw new Error('the server sent no access token');
-  access = { token, exp: expiry(token) };
+  const exp = expiry(token);
+  // A quarter of a short token's life, at most EARLY_MS: never renew on every call.
+  access = { token, exp, early: Math.min(EARLY_MS, Math.max(0, exp - Date.now()) / 4) };
   const refresh = body.refreshToken ?? body.refresh_token;
   if (typeof refresh === 'string') localStorage.setItem(REFRESH_KEY, refresh);
 }
 
-async function post(path, payload) {
+async function post(path, payload, headers = {}) {
   const response = await fetch(path, {
     method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
+    headers: { 'Content-Type': 'application/json', ...headers },
     body: JSON.stringify(payload),
   });
   const body = await response.json().catch(() => ({}));
   if (!response.ok) {
-    const error = new Error(body.error ?? body.message ?? `sign-in failed (HTTP ${response.status})`);
+    const said = typeof body.error === 'object' ? body.error?.message : body.error;
+    const error = new Error(said ?? body.message ?? `sign-in failed (HTTP ${response.status})`);
     error.status = response.status;
     throw error;
   }
@@ -69,9 +74,11 @@ export async function signIn(login, password) {
 
 async function refresh() {
   const refreshToken = localStorage.getItem(REFRESH_KEY);
-  if (!refreshToken) return null;
   try {
-    keep(await post('/auth/refresh', { refreshToken }));
+    // Signed in at the shared /signin page: the session is the browser's cookie.
+    keep(refreshToken
+      ? await post('/auth/refresh', { refreshToken })
+      : await post('/auth/refresh', {}, { 'X-Nextjob-CSRF': '1' }));
     return access.token;
   } catch (error) {
     // A refused refresh token is spent or revoked; a network error keeps it for later.
@@ -82,7 +89,7 @@ async function refresh() {
 
 /** A valid access token, refreshed when close to expiry; null when signed out or offline. */
 export async function getAccessToken() {
-  if (access && access.exp - EARLY_MS > Date.now()) return access.token;
+  if (access && access.exp - access.early > Date.now()) return access.token;
   refreshing ??= refresh().finally(() => {
     refreshing = null;
   });

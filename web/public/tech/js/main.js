@@ -1,7 +1,7 @@
 // The technician's app: one screen, one job. State is the server's (the pushed job, the
 // technician) with the taps still waiting in the queue applied on top.
 
-import { isSignedIn, signIn, signOut, subject } from './auth.js';
+import { getAccessToken, isSignedIn, signIn, signOut, subject } from './auth.js';
 import { loadContract, run } from './contract.js';
 import { jobCard, project, timeFormat } from './job.js';
 import { positionReporter } from './position.js';
@@ -251,6 +251,8 @@ async function boot() {
   await Promise.all([loadContract(), queue.open()]);
   // Signed in, even offline with only a refresh token: show what we know and reconnect.
   if (isSignedIn()) start();
+  // Signed in at the shared /signin page: the session is the browser's cookie.
+  else if (navigator.onLine && (await getAccessToken())) start();
   else showSignIn();
   // After the first screen: installing the worker fetches the whole shell.
   navigator.serviceWorker?.register('sw.js', { scope: './' }).catch(() => undefined);
