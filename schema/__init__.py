@@ -17,6 +17,7 @@ from strawberry.types import ExecutionContext
 from schema.apikeys import ApiKeyMutation, ApiKeyQuery
 from schema.board import BoardQuery, BoardSubscription
 from schema.context import Context
+from schema.desk import DeskQuery
 from schema.dispatcher import DispatcherMutation, DispatcherQuery
 from schema.errors import ErrorCodes, classify
 from schema.limits import QueryLimits
@@ -28,7 +29,7 @@ from schema.subscriptions import Subscription
 from schema.voice import VoiceMutation, VoiceQuery, VoiceSubscription
 
 RootQuery = merge_types(
-    "Query", (Query, VoiceQuery, BoardQuery, DispatcherQuery, ApiKeyQuery, PlanQuery)
+    "Query", (Query, VoiceQuery, BoardQuery, DispatcherQuery, ApiKeyQuery, PlanQuery, DeskQuery)
 )
 RootMutation = merge_types(
     "Mutation", (Mutation, VoiceMutation, DispatcherMutation, ApiKeyMutation)

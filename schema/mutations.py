@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
+from api.customers.service_area import check_service_area
 from schema.context import Info
 from schema.inputs import BookJobInput
 from schema.permissions import Booker, Canceller, Dispatcher, Technician, allow
@@ -16,6 +17,7 @@ class Mutation:
     @strawberry.mutation(description="Book a call into the bucket.", extensions=allow(Booker))
     async def book_job(self, info: Info, input: BookJobInput) -> Job:
         ctx = info.context
+        check_service_area(ctx.settings, input.lat, input.lon, input.address)
         return Job.from_doc(await ctx.service.book_job(ctx.viewer(), input.to_booking()))
 
     @strawberry.mutation(

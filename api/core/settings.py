@@ -8,6 +8,9 @@ from pathlib import Path
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from api.core.clock import parse_hhmm
+from api.core.domain import JobKind
+
 
 class Settings(BaseSettings):
     """Configuration from the environment: `MONGODB_URI`, `REDIS_URL` and `NEXTJOB_*`."""
@@ -141,6 +144,26 @@ class Settings(BaseSettings):
         default="REPAIR=350,BROKEN_EQUIPMENT=650,MAINTENANCE=180,INSTALL=4500,ESTIMATE=0",
         description="The desk's starting value per job kind, `KIND=dollars`, comma-separated.",
     )
+
+    @field_validator("booking_windows")
+    @classmethod
+    def _windows(cls, value: str) -> str:
+        for part in value.split(","):
+            start, _, end = (p.strip() for p in part.partition("-"))
+            if parse_hhmm(end) <= parse_hhmm(start):
+                raise ValueError(f"booking window {part.strip()!r} must end after it starts")
+        return value
+
+    @field_validator("kind_default_values")
+    @classmethod
+    def _kind_values(cls, value: str) -> str:
+        for part in value.split(","):
+            name, _, amount = part.partition("=")
+            if name.strip().upper() not in JobKind.__members__:
+                raise ValueError(f"unknown job kind {name.strip()!r} in default values")
+            if not 0 <= float(amount) <= 100_000:
+                raise ValueError(f"default value {part.strip()!r} must be $0-100,000")
+        return value
 
     @field_validator("service_area_geojson")
     @classmethod

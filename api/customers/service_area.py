@@ -13,6 +13,7 @@ from geopy.distance import great_circle
 
 from api.core.errors import InvalidInput
 from api.core.settings import Settings
+from api.core.validation import coordinates
 
 Ring = tuple[tuple[float, float], ...]  # (lon, lat) pairs, as GeoJSON has them
 
@@ -64,6 +65,7 @@ def in_polygons(lat: float, lon: float, shapes: tuple[tuple[Ring, ...], ...]) ->
 
 def check_service_area(settings: Settings, lat: float, lon: float, address: str = "") -> None:
     """Refuse (BAD_USER_INPUT) a point outside the company's service area."""
+    coordinates(lat, lon)  # out-of-range numbers get their own message first
     where = f"{address} ({lat:.4f}, {lon:.4f})" if address else f"{lat:.4f}, {lon:.4f}"
     if settings.service_area_geojson:
         if not in_polygons(lat, lon, polygons(settings.service_area_geojson)):

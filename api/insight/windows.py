@@ -1,0 +1,159 @@
+"""Room left in the broad arrival windows the booking desk offers ("8-12", "12-4").
+
+Pure: plain data in, plain data out, no I/O (the desk's reads are in `booking_desk`).
+A window's capacity is the technicians' shift minutes inside it, times the share of a
+shift that can be spent on site (the rest is driving). Its load is the work already
+booked there: a job the look-ahead plan (or an active job's eta) places at a time
+occupies its minutes from then on; a job the plan does not reach is spread evenly over
+its own arrival window. Windows in progress count only from now; finished ones are not
+offered. With skills asked for, only technicians holding all of them count, and each
+job weighs on them by the share of its capable technicians they are.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from api.core.clock import parse_hhmm
+
+__all__ = ["DailyWindow", "Shift", "WindowRoom", "Work", "parse_windows", "window_rooms"]
+
+
+@dataclass(frozen=True, slots=True)
+class DailyWindow:
+    """An arrival window offered every day, in local time."""
+
+    start: time
+    end: time
+
+
+@dataclass(frozen=True, slots=True)
+class Shift:
+    """A technician's daily shift (local times; an end before the start runs overnight)."""
+
+    tech_id: str
+    skills: frozenset[str]
+    start: time
+    end: time
+
+
+@dataclass(frozen=True, slots=True)
+class Work:
+    """A job still to be done: booked, or active (assigned, en route, on site)."""
+
+    job_id: str
+    skills: frozenset[str]
+    minutes: float
+    window_start: datetime
+    window_end: datetime
+    expected_start: datetime | None = None  # from the plan, an eta, or the arrival
+
+
+@dataclass(frozen=True, slots=True)
+class WindowRoom:
+    """One offered window on one day, with its capacity and what is booked in it."""
+
+    start: datetime
+    end: datetime
+    capacity_min: float
+    booked_min: float
+    jobs: int
+
+    @property
+    def room_min(self) -> float:
+        return max(0.0, self.capacity_min - self.booked_min)
+
+    @property
+    def full(self) -> bool:
+        return self.booked_min >= self.capacity_min
+
+
+def parse_windows(spec: str) -> tuple[DailyWindow, ...]:
+    """`"08:00-12:00,12:00-16:00"` as windows; ValueError for a window that ends first."""
+    out = []
+    for part in spec.split(","):
+        start, _, end = part.strip().partition("-")
+        window = DailyWindow(parse_hhmm(start.strip()), parse_hhmm(end.strip()))
+        if window.end <= window.start:
+            raise ValueError(f"arrival window {part.strip()!r} must end after it starts")
+        out.append(window)
+    if not out:
+        raise ValueError("at least one arrival window is needed")
+    return tuple(sorted(out, key=lambda w: w.start))
+
+
+def _minutes(a: datetime, b: datetime, c: datetime, d: datetime) -> float:
+    """Minutes the intervals [a, b) and [c, d) share."""
+    return max(0.0, (min(b, d) - max(a, c)).total_seconds() / 60.0)
+
+
+def _shift_on(shift: Shift, day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
+    start = datetime.combine(day, shift.start, tzinfo=zone)
+    end = datetime.combine(day, shift.end, tzinfo=zone)
+    return start, end if end > start else end + timedelta(days=1)
+
+
+def _share(job: Work, everyone: Sequence[Shift], pool: Sequence[Shift], filtered: bool) -> float:
+    capable = [s.tech_id for s in everyone if job.skills <= s.skills]
+    if not capable:
+        return 0.0 if filtered else 1.0  # nobody can do it yet: it still fills the day
+    mine = {s.tech_id for s in pool}
+    return sum(1 for t in capable if t in mine) / len(capable)
+
+
+def _placed(job: Work, now: datetime) -> tuple[datetime, datetime, bool]:
+    """Where the job's minutes fall: (from, to, occupied exactly) or spread over a span."""
+    if job.expected_start is not None:
+        return job.expected_start, job.expected_start + timedelta(minutes=job.minutes), True
+    if job.window_end <= now:  # overdue and unplanned: it is due now
+        return now, now + timedelta(minutes=job.minutes), True
+    return max(job.window_start, now), job.window_end, False
+
+
+def window_rooms(
+    windows: Sequence[DailyWindow],
+    shifts: Sequence[Shift],
+    work: Iterable[Work],
+    *,
+    now: datetime,
+    tz: str,
+    days: int,
+    skills: frozenset[str] = frozenset(),
+    utilization: float = 0.75,
+) -> list[WindowRoom]:
+    """Each window of today and the following days (`days` in all) not yet over, in order."""
+    zone = ZoneInfo(tz)
+    today = now.astimezone(zone).date()
+    pool = [s for s in shifts if skills <= s.skills]
+    loads = [
+        (*_placed(job, now), job.minutes, share)
+        for job in work
+        if (share := _share(job, shifts, pool, bool(skills))) > 0
+    ]
+    out = []
+    for offset in range(days):
+        day = today + timedelta(days=offset)
+        for w in windows:
+            start = datetime.combine(day, w.start, tzinfo=zone)
+            end = datetime.combine(day, w.end, tzinfo=zone)
+            if end <= now:
+                continue
+            opens = max(start, now)
+            capacity = sum(
+                _minutes(*_shift_on(s, d, zone), opens, end)
+                for s in pool
+                for d in (day - timedelta(days=1), day)
+            )
+            booked, jobs = 0.0, 0
+            for begin, finish, exact, minutes, share in loads:
+                inside = _minutes(begin, finish, opens, end)
+                if inside <= 0:
+                    continue
+                span = (finish - begin).total_seconds() / 60.0
+                booked += share * (inside if exact else minutes * inside / span)
+                jobs += 1
+            out.append(WindowRoom(start, end, capacity * utilization, booked, jobs))
+    return out
