@@ -24,7 +24,7 @@ def local(hour: int, minute: int = 0, day: int = 2) -> datetime:
 def shift(
     tech_id: str, skills: frozenset[str] = HVAC, hours: tuple[time, time] = DAY_SHIFT
 ) -> Shift:
-    return Shift(tech_id, skills, *hours)
+    return Shift.daily(tech_id, skills, *hours)
 
 
 def job(
@@ -111,3 +111,10 @@ def test_overdue_unplanned_work_is_due_now() -> None:
     rooms = window_rooms(WINDOWS, [shift("a")], work, now=now, tz=TZ, days=1)
     assert rooms[0].booked_min == 45
     assert rooms[0].start == local(8) and now - rooms[0].start == timedelta(hours=1)
+
+
+def test_a_weekly_pattern_gives_no_room_on_a_day_off() -> None:
+    """A Monday-to-Friday tech adds nothing to Saturday's windows (June 6, 2026)."""
+    weekdays = Shift("wk", HVAC, (DAY_SHIFT,) * 5 + (None, None))
+    rooms = window_rooms(WINDOWS, [weekdays], [], now=local(7, day=5), tz=TZ, days=2)
+    assert [(r.start.day, r.capacity_min) for r in rooms] == [(5, 180), (5, 180), (6, 0), (6, 0)]

@@ -18,11 +18,13 @@ from api.core.validation import skills as checked_skills
 from api.insight.lookahead import LookaheadPlanner
 from api.insight.windows import Shift, WindowRoom, Work, parse_windows, window_rooms
 from api.persistence.driver_errors import mapped_driver_errors
-from api.persistence.store import Store
+from api.persistence.store import Doc, Store
 
 MAX_DAYS = 14
 _OPEN = [JobStatus.BOOKED.value, *(s.value for s in ACTIVE_STATUSES)]
 _DEFAULT_SHIFT = {"start": "08:00", "end": "17:00"}
+_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_INACTIVE = "inactive"  # a deactivated technician offers no room
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,19 +67,14 @@ async def booking_windows(
     await planner.current()  # the first plan, if none was made yet
     last = now + timedelta(days=days + 1)
     with mapped_driver_errors():
-        techs = await store.technicians.find({}, {"skills": 1, "shift": 1}).to_list(None)
+        techs = await store.technicians.find(
+            {}, {"skills": 1, "shift": 1, "weekly_shift": 1, "status": 1}
+        ).to_list(None)
         jobs = await store.jobs.find(
             {"status": {"$in": _OPEN}, "window_start": {"$lt": last}},
             {"required_skills": 1, "duration_min": 1, "window_start": 1, "window_end": 1},
         ).to_list(None)
-    shifts = [
-        Shift(
-            t["_id"],
-            frozenset(t.get("skills", ())),
-            *(parse_hhmm((t.get("shift") or _DEFAULT_SHIFT)[k]) for k in ("start", "end")),
-        )
-        for t in techs
-    ]
+    shifts = [_shift(t) for t in techs if t.get("status") != _INACTIVE]
     work = []
     for j in jobs:
         expected = planner.expected(j["_id"])  # the plan's arrival, or an active job's
@@ -101,6 +98,20 @@ async def booking_windows(
         skills=wanted,
         utilization=settings.booking_utilization,
     )
+
+
+def _shift(tech: Doc) -> Shift:
+    """A weekly pattern (`weekly_shift`: a missing day is off), else the daily `shift`."""
+    skills = frozenset(tech.get("skills", ()))
+    weekly = tech.get("weekly_shift")
+    if weekly:
+        week = tuple(
+            (parse_hhmm(h["start"]), parse_hhmm(h["end"])) if (h := weekly.get(d)) else None
+            for d in _WEEKDAYS
+        )
+        return Shift(tech["_id"], skills, week)
+    daily = tech.get("shift") or _DEFAULT_SHIFT
+    return Shift.daily(tech["_id"], skills, parse_hhmm(daily["start"]), parse_hhmm(daily["end"]))
 
 
 async def my_bookings(store: Store, actor: Principal, now: datetime, tz: str) -> DeskFigures:

@@ -30,14 +30,22 @@ class DailyWindow:
     end: time
 
 
+Hours = tuple[time, time]
+
+
 @dataclass(frozen=True, slots=True)
 class Shift:
-    """A technician's daily shift (local times; an end before the start runs overnight)."""
+    """A technician's week: local (start, end) per weekday, Monday first, None for a day
+    off; an end at or before the start runs past midnight."""
 
     tech_id: str
     skills: frozenset[str]
-    start: time
-    end: time
+    week: tuple[Hours | None, ...]
+
+    @classmethod
+    def daily(cls, tech_id: str, skills: frozenset[str], start: time, end: time) -> Shift:
+        """The same hours every day."""
+        return cls(tech_id, skills, ((start, end),) * 7)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,10 +98,14 @@ def _minutes(a: datetime, b: datetime, c: datetime, d: datetime) -> float:
     return max(0.0, (min(b, d) - max(a, c)).total_seconds() / 60.0)
 
 
-def _shift_on(shift: Shift, day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
-    start = datetime.combine(day, shift.start, tzinfo=zone)
-    end = datetime.combine(day, shift.end, tzinfo=zone)
-    return start, end if end > start else end + timedelta(days=1)
+def _shift_minutes(shift: Shift, day: date, zone: ZoneInfo, a: datetime, b: datetime) -> float:
+    """Minutes of the shift that starts on `day` inside [a, b)."""
+    hours = shift.week[day.weekday()]
+    if hours is None:
+        return 0.0
+    start = datetime.combine(day, hours[0], tzinfo=zone)
+    end = datetime.combine(day, hours[1], tzinfo=zone)
+    return _minutes(start, end if end > start else end + timedelta(days=1), a, b)
 
 
 def _share(job: Work, everyone: Sequence[Shift], pool: Sequence[Shift], filtered: bool) -> float:
@@ -143,7 +155,7 @@ def window_rooms(
                 continue
             opens = max(start, now)
             capacity = sum(
-                _minutes(*_shift_on(s, d, zone), opens, end)
+                _shift_minutes(s, d, zone, opens, end)
                 for s in pool
                 for d in (day - timedelta(days=1), day)
             )

@@ -1,4 +1,5 @@
-"""The pages: the dispatcher's live map at /map and the customer's tracking page.
+"""The pages: the dispatcher's live map at /map, the CSR's booking desk at
+/console/desk, and the customer's tracking page.
 
 The map: the static page from `web/public`, Leaflet from
 `web/node_modules`, and the little configuration the page needs.
@@ -30,7 +31,27 @@ def map_routes() -> list[BaseRoute]:
         Route("/map/config.json", map_config, methods=["GET"]),
         Mount("/map/leaflet", StaticFiles(directory=leaflet, check_dir=False)),
         Mount("/map", StaticFiles(directory=WEB / "public", html=True, check_dir=False)),
+        *desk_routes(),
     ]
+
+
+def desk_routes() -> list[BaseRoute]:
+    """The CSR's booking desk at /console/desk: its own page and modules, the same
+    Leaflet, and the same small configuration as the map."""
+    leaflet = WEB / "node_modules" / "leaflet" / "dist"
+    return [
+        Route("/console/desk", _desk_with_slash, methods=["GET"]),
+        Route("/console/desk/config.json", map_config, methods=["GET"]),
+        Mount("/console/desk/leaflet", StaticFiles(directory=leaflet, check_dir=False)),
+        Mount(
+            "/console/desk",
+            StaticFiles(directory=WEB / "public" / "desk", html=True, check_dir=False),
+        ),
+    ]
+
+
+async def _desk_with_slash(request: Request) -> RedirectResponse:
+    return RedirectResponse(request.url.replace(path="/console/desk/"), status_code=307)
 
 
 async def _with_slash(request: Request) -> RedirectResponse:
