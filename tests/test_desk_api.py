@@ -4,8 +4,9 @@ geocoding through a local Nominatim-format server, and the CSR's own figures."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -28,6 +29,7 @@ query($a: String!) { geocodeAddress(address: $a) { found message lat lon label s
 MINE = "{ myBookings { day total value byKind { kind count value } } }"
 DEFAULTS = "{ bookingDefaults { timezone skills kinds { kind value } serviceArea { radiusKm } } }"
 NEW_YORK = (40.7484, -73.9857)
+AUSTIN_TIME = ZoneInfo("America/Chicago")
 
 
 @pytest.fixture
@@ -65,8 +67,12 @@ async def windows(client: Client, **variables: Any) -> list[dict[str, Any]]:
 
 def tomorrow_morning(rows: list[dict[str, Any]]) -> dict[str, Any]:
     """The first window of the second local day listed (whole: nothing of it is past)."""
-    days = sorted({datetime.fromisoformat(r["start"]).date() for r in rows})
-    return next(r for r in rows if datetime.fromisoformat(r["start"]).date() == days[-1])
+    days = sorted({local_day(r) for r in rows})
+    return next(r for r in rows if local_day(r) == days[-1])
+
+
+def local_day(row: dict[str, Any]) -> date:
+    return datetime.fromisoformat(row["start"]).astimezone(AUSTIN_TIME).date()
 
 
 async def test_booking_fills_the_window_it_was_booked_into(
@@ -135,3 +141,18 @@ async def test_a_csr_sees_their_own_bookings_today_by_kind(
     assert defaults["skills"] == ["hvac", "plumbing"]
     assert {"kind": "REPAIR", "value": 350.0} in defaults["kinds"]
     assert defaults["serviceArea"]["radiusKm"] == 80
+
+
+async def test_days_off_and_deactivated_technicians_offer_no_room(
+    api: ApiProcess, store: Store, client_for: Callable[[str, str], Client]
+) -> None:
+    """A weekly pattern without tomorrow's weekday takes the plumber out of tomorrow's
+    room; a deactivated HVAC tech leaves none at all."""
+    csr = client_for("csr", "csr_desk")
+    tomorrow = local_day(tomorrow_morning(await windows(csr)))
+    day_off = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")[tomorrow.weekday()]
+    other = {d: {"start": "06:00", "end": "20:00"} for d in ("mon", "wed", "fri") if d != day_off}
+    await store.technicians.update_one({"_id": "tech_pipes"}, {"$set": {"weekly_shift": other}})
+    assert tomorrow_morning(await windows(csr))["capacityMinutes"] == 180
+    await store.technicians.update_one({"_id": "tech_air"}, {"$set": {"status": "inactive"}})
+    assert tomorrow_morning(await windows(csr))["capacityMinutes"] == 0

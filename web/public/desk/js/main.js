@@ -3,14 +3,14 @@
 
 import { GraphQLError, gql, setEndpoint } from './api.js';
 import { acquireToken, signOut } from './auth.js';
-import { findCustomers } from './customers.js';
-import { clock, money, setTimeZone, skillLabel, titleCase } from './format.js';
+import { initCaller } from './caller.js';
+import { refreshFigures } from './figures.js';
+import { clock, setTimeZone, skillLabel, titleCase } from './format.js';
 import { createPinMap } from './pin.js';
 import { loadWindows, renderWindows } from './windows.js';
 
 const $ = (selector) => document.querySelector(selector);
 const DEFAULTS = `{ bookingDefaults { timezone skills kinds { kind value durationMinutes } serviceArea { lat lon radiusKm } } }`;
-const FIGURES = `{ myBookings { total value byKind { kind count value } } }`;
 const GEOCODE = `query($a: String!) { geocodeAddress(address: $a) { found message lat lon label source } }`;
 const BOOK = `mutation($input: BookJobInput!) { bookJob(input: $input) { id status arrivalWindow { start end } } }`;
 
@@ -31,47 +31,14 @@ function note(element, text, kind = '') {
 
 // ---- the caller ------------------------------------------------------------------------
 
-async function findCaller() {
-  const search = $('#caller-search').value;
-  const list = $('#caller-results');
-  list.replaceChildren();
-  let found;
-  try {
-    found = await findCustomers(search);
-  } catch (error) {
-    note($('#caller-note'), `Search failed: ${error.message}`, 'error');
-    return;
-  }
-  note($('#caller-note'), found.length ? 'Pick the caller, or type a new one below.' : 'No match: type the new caller below.');
-  for (const customer of found) {
-    const first = customer.addresses[0];
-    const button = document.createElement('button');
-    button.type = 'button';
-    button.className = 'result';
-    button.dataset.phone = customer.phone;
-    button.innerHTML = '<strong></strong> <span class="muted"></span><br><span class="small"></span>';
-    button.querySelector('strong').textContent = customer.name;
-    button.querySelector('.muted').textContent = customer.phone;
-    button.querySelector('.small').textContent = first ? first.address : 'no address on file';
-    button.addEventListener('click', () => pickCaller(customer));
-    const item = document.createElement('li');
-    item.append(button);
-    list.append(item);
-  }
-}
-
 function pickCaller(customer) {
   state.customerId = customer.id;
-  $('#cust-name').value = customer.name;
-  $('#cust-phone').value = customer.phone;
   const first = customer.addresses[0];
   if (first) {
     $('#address').value = first.address;
     pin.place(first.lat, first.lon, { zoom: true });
     note($('#geocode-msg'), 'Address on file: check it with the caller.', 'ok');
   }
-  $('#caller-results').replaceChildren();
-  note($('#caller-note'), `Booking for ${customer.name}.`);
 }
 
 // ---- the address and its pin ----------------------------------------------------------
@@ -159,20 +126,6 @@ async function refreshWindows() {
   renderWindows($('#windows'), state.windows, state.chosen);
 }
 
-async function refreshFigures() {
-  const { myBookings: f } = await gql(FIGURES);
-  $('#figures-total').textContent = String(f.total);
-  $('#figures-value').textContent = money(f.value);
-  const list = $('#figures-kinds');
-  list.replaceChildren();
-  for (const k of f.byKind.filter((x) => x.count > 0)) {
-    const item = document.createElement('li');
-    item.dataset.kind = k.kind;
-    item.textContent = `${titleCase(k.kind)} ${k.count}`;
-    list.append(item);
-  }
-}
-
 // ---- booking --------------------------------------------------------------------------
 
 function bookingInput(confirmDuplicate) {
@@ -221,7 +174,7 @@ async function book(confirmDuplicate = false) {
     $('#book-result').dataset.jobId = job.id;
     toast(`Booked ${job.id}`);
     state.chosen = w ? w.start : null;
-    await Promise.all([refreshWindows(), refreshFigures()]);
+    await Promise.all([refreshWindows(), refreshFigures(gql)]);
   } catch (error) {
     if (error instanceof GraphQLError && error.code === 'DUPLICATE_BOOKING') {
       $('#duplicate-msg').textContent = error.message;
@@ -264,9 +217,7 @@ async function start() {
   fillKinds(defaults.kinds);
   fillSkills(defaults.skills);
 
-  $('#caller-find').addEventListener('click', findCaller);
-  $('#caller-search').addEventListener('keydown', (e) => { if (e.key === 'Enter') { e.preventDefault(); findCaller(); } });
-  $('#cust-phone').addEventListener('input', () => { state.customerId = null; });
+  initCaller({ onPick: pickCaller, onNew: () => { state.customerId = null; } });
   $('#geocode').addEventListener('click', geocode);
   $('#address').addEventListener('keydown', (e) => { if (e.key === 'Enter') { e.preventDefault(); geocode(); } });
   $('#windows').addEventListener('change', (e) => {
@@ -279,7 +230,7 @@ async function start() {
   const tick = () => { $('#clock').textContent = clock(); };
   tick();
   setInterval(tick, 15_000);
-  await Promise.all([refreshWindows(), refreshFigures()]);
+  await Promise.all([refreshWindows(), refreshFigures(gql)]);
   $('#app').dataset.ready = 'true';
 }
 
