@@ -27,6 +27,7 @@ class NominatimServer:
 
     def __init__(self) -> None:
         self.searches: list[str] = []
+        self.viewboxes: list[str] = []
         self.release = threading.Event()
         server = self
 
@@ -36,8 +37,10 @@ class NominatimServer:
                 if url.path != "/search":
                     self.send_error(404)
                     return
-                query = parse_qs(url.query).get("q", [""])[0].lower()
+                params = parse_qs(url.query)
+                query = params.get("q", [""])[0].lower()
                 server.searches.append(query)
+                server.viewboxes.append(params.get("viewbox", [""])[0])
                 if "slow" in query:
                     server.release.wait(30)  # longer than any client timeout in the tests
                     return

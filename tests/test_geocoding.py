@@ -42,6 +42,8 @@ async def test_an_address_is_found_then_served_from_the_cache(
     again = await geocode_address(store, settings, "  1100 congress ave   austin TX ", NOW)
     assert again.source == "cache" and (again.lat, again.lon) == (first.lat, first.lon)
     assert len(nominatim.searches) == 1
+    lon1, lat1, lon2, lat2 = map(float, nominatim.viewboxes[0].split(","))  # x1,y1,x2,y2
+    assert lon1 < -97.7431 < lon2 and lat1 < 30.2672 < lat2  # results biased to the base
     key = normalise("1100 Congress Ave, Austin, TX")
     assert await store.db[COLLECTION].count_documents({"_id": key}) == 1
 

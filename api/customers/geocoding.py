@@ -15,6 +15,7 @@ import asyncio
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -25,7 +26,7 @@ from geopy.geocoders import Nominatim, OpenCage, Photon
 from api.core.errors import InvalidInput
 from api.core.settings import Settings
 from api.core.validation import text
-from api.customers.service_area import check_service_area
+from api.customers.service_area import base_point, check_service_area
 from api.persistence.geocode_cache import CachedPlace, cached_place, remember_place
 from api.persistence.store import Store
 
@@ -75,6 +76,7 @@ class Lookup:
         }
         if settings.geocoder == "opencage":
             self._options["api_key"] = settings.geocoder_key
+        self._bias = _bias(settings)
 
     def _geocoder(self, adapter: type[BaseAdapter] | None = None) -> Nominatim | Photon | OpenCage:
         options = dict(self._options)
@@ -83,14 +85,27 @@ class Lookup:
         return self._cls(**options)
 
     async def locate(self, query: str) -> tuple[float, float, str] | None:
+        options = {"exactly_one": True, **self._bias}
         if AioHTTPAdapter.is_available:
             async with self._geocoder(AioHTTPAdapter) as geo:
-                location = await geo.geocode(query, exactly_one=True)
+                location = await geo.geocode(query, **options)
         else:
-            location = await asyncio.to_thread(self._geocoder().geocode, query, exactly_one=True)
+            location = await asyncio.to_thread(partial(self._geocoder().geocode, query, **options))
         if location is None:
             return None
         return float(location.latitude), float(location.longitude), str(location.address)
+
+
+def _bias(settings: Settings) -> dict[str, Any]:
+    """Prefer (not restrict to) places near the base: "100 Main St" means ours."""
+    lat, lon = base_point(settings)
+    reach = max(settings.service_area_radius_km, 20.0) / 111.0  # degrees, roughly
+    box = [(lat - reach, lon - reach), (lat + reach, lon + reach)]
+    if settings.geocoder == "nominatim":
+        return {"viewbox": box, "bounded": False}
+    if settings.geocoder == "photon":
+        return {"location_bias": (lat, lon)}
+    return {"bounds": box}  # OpenCage
 
 
 def lookup_for(settings: Settings) -> Lookup | None:
