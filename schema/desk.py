@@ -77,6 +77,12 @@ class BookingDefaults:
     service_area: ServiceArea = strawberry.field(description="The service area's base.")
 
 
+def _now(info: Info) -> datetime:
+    # The planner's clock: the one every dispatch action uses (tests and simulator inject it).
+    now: datetime = info.context.planner.service.clock()
+    return now
+
+
 _DAYS = "Today and the following days, this many in all (1-14, default 5)."
 _SKILLS = "Count only technicians with all of these skills."
 _KIND = "The kind whose typical duration sizes `roomCalls` (default REPAIR)."
@@ -98,7 +104,7 @@ class DeskQuery:
     ) -> list[BookingWindow]:
         ctx = info.context
         rooms = await desk.booking_windows(
-            ctx.reader.store, ctx.planner, ctx.settings, ctx.service.clock(), days, skills or []
+            ctx.reader.store, ctx.planner, ctx.settings, _now(info), days, skills or []
         )
         call = float(DEFAULT_DURATION_MIN[kind])
         return [
@@ -121,7 +127,7 @@ class DeskQuery:
     async def my_bookings(self, info: Info) -> DeskFigures:
         ctx = info.context
         figures = await desk.my_bookings(
-            ctx.reader.store, ctx.viewer(), ctx.service.clock(), ctx.settings.timezone
+            ctx.reader.store, ctx.viewer(), _now(info), ctx.settings.timezone
         )
         kinds = [KindCount(kind=f.kind, count=f.count, value=f.value) for f in figures.by_kind]
         return DeskFigures(
@@ -142,7 +148,7 @@ class DeskQuery:
         address: Annotated[str, strawberry.argument(description="Street address.")],
     ) -> GeocodeResult:
         ctx = info.context
-        a = await geocode_address(ctx.reader.store, ctx.settings, address, ctx.service.clock())
+        a = await geocode_address(ctx.reader.store, ctx.settings, address, _now(info))
         return GeocodeResult(
             query=a.query,
             found=a.found,
