@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
+from pydantic import ValidationError
 
 from api.core.errors import InvalidInput
 from api.core.settings import Settings
@@ -110,3 +111,20 @@ def test_a_polygon_service_area_replaces_the_radius(lat: float, lon: float, insi
 def test_a_zero_radius_means_no_service_area() -> None:
     """`NEXTJOB_SERVICE_AREA_RADIUS_KM=0` accepts anywhere (a company with no limit)."""
     check_service_area(Settings(service_area_radius_km=0), 40.7484, -73.9857)
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"geocoder": "opencage"},  # a keyed provider without its key
+        {"geocoder": "google"},
+        {"service_area_geojson": '{"type": "Point", "coordinates": [-97.7, 30.2]}'},
+        {"service_area_center": "Austin"},
+        {"booking_windows": "12:00-08:00"},
+        {"kind_default_values": "PLUMBING=300"},
+    ],
+)
+def test_desk_settings_are_checked_at_start_up(bad: dict[str, str]) -> None:
+    """A desk setting that cannot work is refused when settings load, not at the first call."""
+    with pytest.raises(ValidationError):
+        Settings.model_validate(bad)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from pydantic import AliasChoices, Field, field_validator
+from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from api.core.clock import parse_hhmm
@@ -144,6 +144,12 @@ class Settings(BaseSettings):
         default="REPAIR=350,BROKEN_EQUIPMENT=650,MAINTENANCE=180,INSTALL=4500,ESTIMATE=0",
         description="The desk's starting value per job kind, `KIND=dollars`, comma-separated.",
     )
+
+    @model_validator(mode="after")
+    def _keyed_geocoder(self) -> Settings:
+        if self.geocoder == "opencage" and not self.geocoder_key:
+            raise ValueError("NEXTJOB_GEOCODER=opencage needs NEXTJOB_GEOCODER_KEY")
+        return self
 
     @field_validator("booking_windows")
     @classmethod

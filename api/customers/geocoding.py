@@ -23,7 +23,6 @@ from geopy.adapters import AioHTTPAdapter, BaseAdapter
 from geopy.exc import GeocoderTimedOut, GeopyError
 from geopy.geocoders import Nominatim, OpenCage, Photon
 
-from api.core.errors import InvalidInput
 from api.core.settings import Settings
 from api.core.validation import text
 from api.customers.service_area import base_point, check_service_area
@@ -62,8 +61,6 @@ class Lookup:
 
     def __init__(self, settings: Settings) -> None:
         cls, default_url = _PROVIDERS[settings.geocoder]
-        if settings.geocoder == "opencage" and not settings.geocoder_key:
-            raise InvalidInput("the OpenCage geocoder needs NEXTJOB_GEOCODER_KEY", "geocoder")
         url = urlsplit(settings.geocoder_url or default_url)
         self.name = settings.geocoder
         self.timeout = settings.geocoder_timeout
