@@ -161,11 +161,15 @@ async def test_a_csr_books_a_known_caller_at_a_geocoded_address(
 async def test_when_the_geocoder_fails_the_csr_places_the_pin(
     api: ApiProcess, page: Page, client_for: Callable[[str, str], Client]
 ) -> None:
-    """A geocoder timeout says to place the pin; a click on the map places it and the
-    booking carries those coordinates."""
+    """New York is refused as outside the area; a geocoder timeout says to place the pin;
+    a click on the map places it and the booking carries those coordinates."""
     await open_desk(page, api)
     await page.fill("#cust-name", "Pat Newcaller")
     await page.fill("#cust-phone", "512-555-0199")
+    await page.fill("#address", "350 5th Ave, New York, NY")
+    await page.click("#geocode")
+    await expect(page.locator("#geocode-msg")).to_contain_text("outside the 80 km service area")
+    await expect(page.locator("#geocode-msg")).to_have_attribute("data-kind", "error")
     await page.fill("#address", "12 Slow Lane, Austin, TX")
     await page.click("#geocode")
     await expect(page.locator("#geocode-msg")).to_contain_text("did not answer within 1 s")
