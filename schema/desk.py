@@ -12,6 +12,7 @@ from api.core.domain import DEFAULT_DURATION_MIN
 from api.customers.geocoding import geocode_address
 from api.customers.service_area import base_point
 from api.insight import booking_desk as desk
+from api.persistence.company import read_company
 from schema.context import Info
 from schema.enums import JobKind
 from schema.permissions import Booker, Staff, allow
@@ -73,8 +74,12 @@ class ServiceArea:
 class BookingDefaults:
     timezone: str = strawberry.field(description="The company's time zone (IANA).")
     kinds: list[KindDefault] = strawberry.field(description="Per-kind starting values.")
-    skills: list[str] = strawberry.field(description="Skills some technician holds.")
     service_area: ServiceArea = strawberry.field(description="The service area's base.")
+
+
+async def _timezone(info: Info) -> str:
+    """The company's time zone: saved by a manager, else `NEXTJOB_TIMEZONE`."""
+    return (await read_company(info.context.reader.store, info.context.settings)).timezone
 
 
 def _now(info: Info) -> datetime:
@@ -104,7 +109,13 @@ class DeskQuery:
     ) -> list[BookingWindow]:
         ctx = info.context
         rooms = await desk.booking_windows(
-            ctx.reader.store, ctx.planner, ctx.settings, _now(info), days, skills or []
+            ctx.reader.store,
+            ctx.planner,
+            ctx.settings,
+            _now(info),
+            days,
+            skills or [],
+            await _timezone(info),
         )
         call = float(DEFAULT_DURATION_MIN[kind])
         return [
@@ -127,7 +138,7 @@ class DeskQuery:
     async def my_bookings(self, info: Info) -> DeskFigures:
         ctx = info.context
         figures = await desk.my_bookings(
-            ctx.reader.store, ctx.viewer(), _now(info), ctx.settings.timezone
+            ctx.reader.store, ctx.viewer(), _now(info), await _timezone(info)
         )
         kinds = [KindCount(kind=f.kind, count=f.count, value=f.value) for f in figures.by_kind]
         return DeskFigures(
@@ -169,11 +180,10 @@ class DeskQuery:
         lat, lon = base_point(settings)
         radius = None if settings.service_area_geojson else settings.service_area_radius_km
         return BookingDefaults(
-            timezone=settings.timezone,
+            timezone=await _timezone(info),
             kinds=[
                 KindDefault(kind=k, value=v, duration_minutes=float(DEFAULT_DURATION_MIN[k]))
                 for k, v in values.items()
             ],
-            skills=await desk.technician_skills(info.context.reader.store),
             service_area=ServiceArea(lat=lat, lon=lon, radius_km=radius),
         )

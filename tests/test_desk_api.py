@@ -27,7 +27,7 @@ GEOCODE = """
 query($a: String!) { geocodeAddress(address: $a) { found message lat lon label source } }
 """
 MINE = "{ myBookings { day total value byKind { kind count value } } }"
-DEFAULTS = "{ bookingDefaults { timezone skills kinds { kind value } serviceArea { radiusKm } } }"
+DEFAULTS = "{ bookingDefaults { timezone kinds { kind value } serviceArea { radiusKm } } }"
 NEW_YORK = (40.7484, -73.9857)
 AUSTIN_TIME = ZoneInfo("America/Chicago")
 
@@ -138,7 +138,7 @@ async def test_a_csr_sees_their_own_bookings_today_by_kind(
     assert by_kind["REPAIR"] == (2, 300.0) and by_kind["INSTALL"] == (1, 300.0)
     assert by_kind["ESTIMATE"] == (0, 0.0)
     defaults = (await mine.execute(DEFAULTS))["bookingDefaults"]
-    assert defaults["skills"] == ["hvac", "plumbing"]
+    assert defaults["timezone"] == "America/Chicago"
     assert {"kind": "REPAIR", "value": 350.0} in defaults["kinds"]
     assert defaults["serviceArea"]["radiusKm"] == 80
 

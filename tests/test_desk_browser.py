@@ -4,15 +4,15 @@ fails), pick a window with room, book, and see the job on the dispatcher's board
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Page, async_playwright, expect
+from playwright.async_api import Page, expect
 
 from api.persistence.store import Store
+from tests.browser import chromium_page
 from tests.conftest import BOOK, add_tech, booking_vars
 from tests.gql import Client, token
 from tests.nominatim import NominatimServer, nominatim_server
@@ -20,14 +20,11 @@ from tests.servers import ROOT, ApiProcess
 
 pytestmark = pytest.mark.slow
 
-CHROMIUM = shutil.which("chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
 SCREENSHOT = ROOT / "docs" / "desk.png"
-WAIT_MS = 15_000
 JOB = """
 query($id: ID!) {
   job(id: $id) {
-    status urgencyList estimatedValue requiredSkills address
+    status urgencyList estimatedValue requiredSkills address customerId
     location { lat lon } customer { name phone } arrivalWindow { start end }
   }
 }
@@ -63,22 +60,9 @@ async def api(
 @pytest.fixture
 async def page(tmp_path: Path) -> AsyncIterator[Page]:
     """Chromium at 1280x800 in Austin's time zone; tile servers unreachable (offline)."""
-    if CHROMIUM is None:
-        pytest.fail("chromium is not installed: `make test` installs it (apt-get install chromium)")
-    expect.set_options(timeout=WAIT_MS)
-    async with async_playwright() as pw:
-        context = await pw.chromium.launch_persistent_context(
-            tmp_path / "profile",
-            executable_path=CHROMIUM,
-            args=CHROMIUM_ARGS,
-            viewport={"width": 1280, "height": 800},
-            timezone_id="America/Chicago",
-        )
-        try:
-            await context.route("**/tile.openstreetmap.org/**", lambda route: route.abort())
-            yield context.pages[0] if context.pages else await context.new_page()
-        finally:
-            await context.close()
+    async with chromium_page(tmp_path / "profile", viewport={"width": 1280, "height": 800}) as p:
+        await p.context.route("**/tile.openstreetmap.org/**", lambda route: route.abort())
+        yield p
 
 
 async def open_desk(page: Page, api: ApiProcess, csr: str = "csr_desk") -> None:
@@ -108,13 +92,16 @@ async def test_a_csr_books_a_known_caller_at_a_geocoded_address(
         "start": (now + timedelta(days=3)).isoformat(),
         "end": (now + timedelta(days=3, hours=4)).isoformat(),
     }
-    await client_for("csr", "csr_other").execute(BOOK, earlier)
+    earlier_job = (await client_for("csr", "csr_other").execute(BOOK, earlier))["bookJob"]["id"]
+    customer_id = (await client_for("dispatcher", "d").execute(JOB, {"id": earlier_job}))["job"][
+        "customerId"
+    ]
 
     await open_desk(page, api)
     await expect(page.locator("#figures-total")).to_have_text("0")
     await page.fill("#caller-search", "garcia")
     await page.click("#caller-find")
-    await page.click('#caller-results [data-phone="512-555-0142"]')
+    await page.click('#caller-results [data-phone="+15125550142"]')
     await expect(page.locator("#cust-name")).to_have_value("Maria Garcia")
 
     await page.fill("#address", "4500 Guadalupe St, Austin, TX")
@@ -141,15 +128,25 @@ async def test_a_csr_books_a_known_caller_at_a_geocoded_address(
     await expect(page.locator('#figures-kinds [data-kind="BROKEN_EQUIPMENT"]')).to_have_text(
         "Broken equipment 1"
     )
+    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
     room_after = page.locator(f'.window[data-start="{start}"]')
     await expect(room_after).not_to_have_attribute("data-room", room_before or "")
-    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+
+    # The same call again is flagged as a duplicate; the CSR confirms a separate visit.
+    await page.click("#book")
+    await expect(page.locator("#duplicate")).to_be_visible()
+    await expect(page.locator("#duplicate-msg")).to_contain_text(job_id)
+    await page.click("#confirm-duplicate")
+    await expect(page.locator("#duplicate")).to_be_hidden()
+    await expect(result).not_to_have_attribute("data-job-id", job_id)
+    await expect(page.locator("#figures-total")).to_have_text("2")
     await page.screenshot(path=SCREENSHOT)
 
     dispatcher = client_for("dispatcher", "dispatch_desk")
     job = (await dispatcher.execute(JOB, {"id": job_id}))["job"]
     assert job["status"] == "BOOKED" and job["urgencyList"] is True
-    assert job["customer"] == {"name": "Maria Garcia", "phone": "512-555-0142"}
+    assert job["customer"] == {"name": "Maria Garcia", "phone": "+15125550142"}
+    assert job["customerId"] == customer_id
     assert (job["location"]["lat"], job["location"]["lon"]) == pytest.approx((30.3105, -97.7394))
     assert (job["estimatedValue"], job["requiredSkills"]) == (900.0, ["hvac"])
     assert datetime.fromisoformat(job["arrivalWindow"]["start"]) == datetime.fromisoformat(start)

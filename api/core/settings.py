@@ -46,6 +46,15 @@ class Settings(BaseSettings):
     timezone: str = Field(
         default="America/Chicago", description="Company time zone: shifts are local times."
     )
+    company_name: str = Field(
+        default="nextjob demo company", description="Company name until a manager sets one."
+    )
+    company_phone: str = Field(
+        default="", description="Customer-facing phone until a manager sets one (E.164)."
+    )
+    default_region: str = Field(
+        default="US", min_length=2, max_length=2, description="Region of phones given locally."
+    )
     resync_seconds: float = Field(
         default=30.0, gt=0, description="A phone's stream re-reads its job at least this often."
     )

@@ -10,7 +10,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from api.core.clock import parse_hhmm
-from api.core.domain import ACTIVE_STATUSES, DEFAULT_DURATION_MIN, JobKind, JobStatus
+from api.core.domain import ACTIVE_STATUSES, DEFAULT_DURATION_MIN, JobKind, JobStatus, TechStatus
 from api.core.errors import InvalidInput
 from api.core.principal import Principal
 from api.core.settings import Settings
@@ -24,7 +24,7 @@ MAX_DAYS = 14
 _OPEN = [JobStatus.BOOKED.value, *(s.value for s in ACTIVE_STATUSES)]
 _DEFAULT_SHIFT = {"start": "08:00", "end": "17:00"}
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_INACTIVE = "inactive"  # a deactivated technician offers no room
+_INACTIVE = TechStatus.INACTIVE.value  # a deactivated technician offers no room
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +59,7 @@ async def booking_windows(
     now: datetime,
     days: int,
     skills: list[str],
+    tz: str,
 ) -> list[WindowRoom]:
     """Today's and the next days' windows (`days` in all), each with its room left."""
     if not 1 <= days <= MAX_DAYS:
@@ -93,7 +94,7 @@ async def booking_windows(
         shifts,
         work,
         now=now,
-        tz=settings.timezone,
+        tz=tz,
         days=days,
         skills=wanted,
         utilization=settings.booking_utilization,
@@ -133,13 +134,6 @@ async def my_bookings(store: Store, actor: Principal, now: datetime, tz: str) ->
             counts[kind] += 1
             values[kind] += float(job.get("estimated_value") or 0.0)
     return DeskFigures(day, tuple(KindFigure(k, counts[k], round(values[k], 2)) for k in JobKind))
-
-
-async def technician_skills(store: Store) -> list[str]:
-    """Every skill some technician holds: what the desk can book (until a catalogue)."""
-    with mapped_driver_errors():
-        found = await store.technicians.distinct("skills")
-    return sorted(str(s) for s in found)
 
 
 def default_minutes(kind: JobKind) -> float:

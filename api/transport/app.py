@@ -27,20 +27,22 @@ from api.core.settings import Settings
 from api.core.tasks import cancel_all
 from api.customers.notifications import Notifier, make_sender
 from api.customers.timing import CustomerTiming
-from api.dispatch.maintenance_bump import MaintenanceBump
-from api.dispatch.overrides import DispatcherActions
-from api.dispatch.service import DispatchService
+from api.dispatch.assignment import dispatch_idle
+from api.dispatch.deps import Dispatch
+from api.dispatch.skills import ensure_catalogue
 from api.insight.lookahead import LookaheadPlanner
 from api.persistence.reads import Reader
 from api.persistence.store import Store
+from api.transport.graphiql import graphiql_routes
 from api.transport.graphql_view import NextjobGraphQL
+from api.transport.home import home_routes
 from api.transport.metrics import Metrics, metrics_endpoint
 from api.transport.middleware.idempotency import IdempotencyMiddleware
 from api.transport.middleware.metrics import MetricsMiddleware
 from api.transport.middleware.request_id import RequestIdMiddleware
-from api.transport.pages import map_routes, tracking_page
-from api.voice.acknowledgements import Acknowledgements
-from api.voice.service import VoiceService
+from api.transport.pages import console_routes, map_routes, tracking_page
+from api.voice.acknowledgements import sweep_unacknowledged
+from api.voice.alerts import AlertBoard
 from realtime import create_broker
 from schema import build_schema
 
@@ -56,36 +58,37 @@ def create_app(settings: Settings, mongodb_uri: str, clock: Clock = utcnow) -> S
         store = Store(mongodb_uri, settings.db_name)
         broker = create_broker(settings.redis_url, metrics.broker_delivery.observe)
         healer: asyncio.Task[None] | None = None
-        service: DispatchService | None = None
+        dispatch: Dispatch | None = None
         access: Access | None = None
         planner: LookaheadPlanner | None = None
         try:
             await store.ensure_indexes()
+            await ensure_catalogue(store, clock())
             await broker.connect()
-            service = DispatchService(store, broker, settings, clock)
-            service.on_assignment = metrics.assignment
             metrics.count_subscriptions(broker.listener_count)
             app.state.metrics = metrics
             app.state.settings = settings
             app.state.clock = clock
             app.state.store = store
             app.state.broker = broker
-            app.state.service = service
             app.state.reader = Reader(store)
             app.state.access = access = await open_access(settings, store)
             notifier = Notifier(store, make_sender(settings.notify_webhook_url), clock)
-            app.state.timing = CustomerTiming(store, notifier, settings.base_url())
-            app.state.voice = VoiceService(service, notifier, clock)
-            app.state.actions = DispatcherActions(service, notifier)
-            app.state.bump = MaintenanceBump(app.state.actions)
-            app.state.acks = Acknowledgements(service, app.state.voice.board)
-            service.customer_timing = app.state.timing
-            await service.start()
-            app.state.planner = planner = LookaheadPlanner(service)
-            await planner.start()
-            healer = asyncio.create_task(
-                _heal_forever(service, app.state.timing, app.state.acks, settings, planner)
+            app.state.timing = timing = CustomerTiming(store, notifier, settings.base_url())
+            app.state.dispatch = dispatch = Dispatch.build(
+                store,
+                broker,
+                settings,
+                clock=clock,
+                customer_timing=timing,
+                notifier=notifier,
+                on_assignment=metrics.assignment,
             )
+            app.state.board = board = AlertBoard(store, broker, clock)
+            await dispatch.open_jobs.start()
+            app.state.planner = planner = LookaheadPlanner(dispatch)
+            await planner.start()
+            healer = asyncio.create_task(_heal_forever(dispatch, board, timing, planner))
             # Start-up objects live for the process: keep them out of the collector's full
             # passes, which otherwise showed up as 300-440 ms pauses with 1,000 sockets.
             gc.collect()
@@ -97,8 +100,8 @@ def create_app(settings: Settings, mongodb_uri: str, clock: Clock = utcnow) -> S
                 await cancel_all([healer])
             if planner is not None:
                 await planner.stop()
-            if service is not None:
-                await service.stop()
+            if dispatch is not None:
+                await dispatch.open_jobs.stop()
             if access is not None:
                 await access.close()
             await broker.disconnect()
@@ -121,6 +124,9 @@ def create_app(settings: Settings, mongodb_uri: str, clock: Clock = utcnow) -> S
             Route("/track/{token}", tracking_page, methods=["GET"]),
             WebSocketRoute("/graphql", graphql),
             *map_routes(),
+            *home_routes(),
+            *graphiql_routes(),
+            *console_routes(),
         ],
         # Outermost first: the request id reaches every log line and the metrics
         # count the idempotent replays too.
@@ -151,25 +157,24 @@ async def readyz(request: Request) -> JSONResponse:
 
 
 async def _heal_forever(
-    service: DispatchService,
-    timing: CustomerTiming,
-    acks: Acknowledgements,
-    settings: Settings,
-    planner: LookaheadPlanner,
+    dispatch: Dispatch, board: AlertBoard, timing: CustomerTiming, planner: LookaheadPlanner
 ) -> None:
     """Periodic housekeeping: assign idle techs (heals anything a lost event or a crash
     left), send the customers' heads-up calls that are due, flag silent phones, and
     re-plan the look-ahead."""
+    settings = dispatch.settings
     every = min(settings.resync_seconds, settings.ack_timeout_seconds / 2)
     while True:
         await asyncio.sleep(every)
         try:
-            await service.dispatch_idle()
+            await dispatch_idle(dispatch)
             planner.request()
-            now = service.clock()
+            now = dispatch.clock()
             await timing.send_heads_up(now)
             await timing.send_missed_windows(now)
-            await acks.sweep_unacknowledged(
+            await sweep_unacknowledged(
+                dispatch,
+                board,
                 now,
                 timedelta(seconds=settings.ack_timeout_seconds),
                 settings.reassign_unacknowledged,

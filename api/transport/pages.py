@@ -1,5 +1,5 @@
-"""The pages: the dispatcher's live map at /map, the CSR's booking desk at
-/console/desk, and the customer's tracking page.
+"""The pages: the dispatcher's live map at /map, the console's /console/team (managers)
+and /console/desk (CSRs), and the customer's tracking page.
 
 The map: the static page from `web/public`, Leaflet from
 `web/node_modules`, and the little configuration the page needs.
@@ -18,6 +18,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from api.customers.tracking import public_view
+from api.persistence.company import read_company
 from api.persistence.store import Store
 
 WEB = Path(__file__).resolve().parents[2] / "web"
@@ -31,8 +32,23 @@ def map_routes() -> list[BaseRoute]:
         Route("/map/config.json", map_config, methods=["GET"]),
         Mount("/map/leaflet", StaticFiles(directory=leaflet, check_dir=False)),
         Mount("/map", StaticFiles(directory=WEB / "public", html=True, check_dir=False)),
+    ]
+
+
+def console_routes() -> list[BaseRoute]:
+    """The console pages: /console/team (managers; ES modules shared with /map) and
+    /console/desk (CSRs)."""
+    public = WEB / "public"
+    return [
+        Route("/console/team", _team_with_slash, methods=["GET"]),
+        Mount("/console/js", StaticFiles(directory=public / "js", check_dir=False)),
+        Mount("/console/team", StaticFiles(directory=public / "team", html=True, check_dir=False)),
         *desk_routes(),
     ]
+
+
+async def _team_with_slash(request: Request) -> RedirectResponse:
+    return RedirectResponse(request.url.replace(path="/console/team/"), status_code=307)
 
 
 def desk_routes() -> list[BaseRoute]:
@@ -62,8 +78,9 @@ async def _with_slash(request: Request) -> RedirectResponse:
 async def map_config(request: Request) -> JSONResponse:
     """What the page cannot know by itself: the tile server and the company's time zone."""
     settings = request.app.state.settings
+    company = await read_company(request.app.state.store, settings)
     return JSONResponse(
-        {"tileUrl": settings.map_tile_url, "timezone": settings.timezone, "graphql": "/graphql"},
+        {"tileUrl": settings.map_tile_url, "timezone": company.timezone, "graphql": "/graphql"},
         headers={"Cache-Control": "no-store"},
     )
 

@@ -35,10 +35,3 @@ const money0 = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'US
 export const money = (value) => money0.format(value ?? 0);
 export const titleCase = (enumValue) => enumValue.charAt(0) + enumValue.slice(1).toLowerCase().replaceAll('_', ' ');
 
-const ACRONYMS = new Set(['hvac', 'it']);
-/** "hvac" -> "HVAC", "water_heater" -> "Water heater". */
-export function skillLabel(skill) {
-  if (ACRONYMS.has(skill)) return skill.toUpperCase();
-  const words = skill.replaceAll('_', ' ');
-  return words.charAt(0).toUpperCase() + words.slice(1);
-}

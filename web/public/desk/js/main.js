@@ -5,12 +5,15 @@ import { GraphQLError, gql, setEndpoint } from './api.js';
 import { acquireToken, signOut } from './auth.js';
 import { initCaller } from './caller.js';
 import { refreshFigures } from './figures.js';
-import { clock, setTimeZone, skillLabel, titleCase } from './format.js';
+import { clock, setTimeZone, titleCase } from './format.js';
 import { createPinMap } from './pin.js';
 import { loadWindows, renderWindows } from './windows.js';
 
 const $ = (selector) => document.querySelector(selector);
-const DEFAULTS = `{ bookingDefaults { timezone skills kinds { kind value durationMinutes } serviceArea { lat lon radiusKm } } }`;
+const DEFAULTS = `{
+  bookingDefaults { timezone kinds { kind value durationMinutes } serviceArea { lat lon radiusKm } }
+  skills { name label }
+}`;
 const GEOCODE = `query($a: String!) { geocodeAddress(address: $a) { found message lat lon label source } }`;
 const BOOK = `mutation($input: BookJobInput!) { bookJob(input: $input) { id status arrivalWindow { start end } } }`;
 
@@ -105,9 +108,9 @@ function fillSkills(skills) {
     const input = document.createElement('input');
     input.type = 'checkbox';
     input.name = 'skill';
-    input.value = skill;
+    input.value = skill.name;
     input.addEventListener('change', refreshWindows);
-    label.append(input, document.createTextNode(` ${skillLabel(skill)}`));
+    label.append(input, document.createTextNode(` ${skill.label}`));
     box.append(label);
   }
 }
@@ -199,23 +202,21 @@ async function start() {
   }
   $('#logout').addEventListener('click', () => { signOut(); location.reload(); });
   await acquireToken();
-  let defaults;
+  let loaded;
   try {
-    defaults = (await gql(DEFAULTS)).bookingDefaults;
+    loaded = await gql(DEFAULTS);
   } catch (error) {
-    if (error.code === 'UNAUTHENTICATED' || error.code === 'FORBIDDEN') {
-      signOut();
-      await acquireToken(`${error.message}: paste a CSR token.`);
-      defaults = (await gql(DEFAULTS)).bookingDefaults;
-    } else {
-      throw error;
-    }
+    if (error.code !== 'UNAUTHENTICATED' && error.code !== 'FORBIDDEN') throw error;
+    signOut();
+    await acquireToken(`${error.message}: paste a CSR token.`);
+    loaded = await gql(DEFAULTS);
   }
+  const defaults = loaded.bookingDefaults;
   state.defaults = defaults;
   setTimeZone(defaults.timezone);
   pin = createPinMap($('#pin-map'), { tileUrl: config.tileUrl, serviceArea: defaults.serviceArea }, showPin);
   fillKinds(defaults.kinds);
-  fillSkills(defaults.skills);
+  fillSkills(loaded.skills);
 
   initCaller({ onPick: pickCaller, onNew: () => { state.customerId = null; } });
   $('#geocode').addEventListener('click', geocode);
