@@ -10,7 +10,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from api.core.clock import parse_hhmm
-from api.core.domain import ACTIVE_STATUSES, DEFAULT_DURATION_MIN, JobKind, JobStatus, TechStatus
+from api.core.domain import ACTIVE_STATUSES, JobKind, JobStatus, TechStatus
 from api.core.errors import InvalidInput
 from api.core.principal import Principal
 from api.core.settings import Settings
@@ -134,7 +134,3 @@ async def my_bookings(store: Store, actor: Principal, now: datetime, tz: str) ->
             counts[kind] += 1
             values[kind] += float(job.get("estimated_value") or 0.0)
     return DeskFigures(day, tuple(KindFigure(k, counts[k], round(values[k], 2)) for k in JobKind))
-
-
-def default_minutes(kind: JobKind) -> float:
-    return float(DEFAULT_DURATION_MIN[kind])
