@@ -108,12 +108,19 @@ def _shift_minutes(shift: Shift, day: date, zone: ZoneInfo, a: datetime, b: date
     return _minutes(start, end if end > start else end + timedelta(days=1), a, b)
 
 
-def _share(job: Work, everyone: Sequence[Shift], pool: Sequence[Shift], filtered: bool) -> float:
-    capable = [s.tech_id for s in everyone if job.skills <= s.skills]
-    if not capable:
-        return 0.0 if filtered else 1.0  # nobody can do it yet: it still fills the day
+def _shares(
+    work: Iterable[Work], everyone: Sequence[Shift], pool: Sequence[Shift], filtered: bool
+) -> dict[frozenset[str], float]:
+    """For each set of required skills: the share of its capable techs in the pool."""
     mine = {s.tech_id for s in pool}
-    return sum(1 for t in capable if t in mine) / len(capable)
+    out: dict[frozenset[str], float] = {}
+    for skills in {job.skills for job in work}:
+        capable = [s.tech_id for s in everyone if skills <= s.skills]
+        if not capable:
+            out[skills] = 0.0 if filtered else 1.0  # nobody can do it yet: it still fills the day
+        else:
+            out[skills] = sum(1 for t in capable if t in mine) / len(capable)
+    return out
 
 
 def _placed(job: Work, now: datetime) -> tuple[datetime, datetime, bool]:
@@ -140,10 +147,14 @@ def window_rooms(
     zone = ZoneInfo(tz)
     today = now.astimezone(zone).date()
     pool = [s for s in shifts if skills <= s.skills]
+    todo = list(work)
+    shares = _shares(todo, shifts, pool, bool(skills))
+    # Epoch seconds: the windows x jobs loop below stays plain float arithmetic.
     loads = [
-        (*_placed(job, now), job.minutes, share)
-        for job in work
-        if (share := _share(job, shifts, pool, bool(skills))) > 0
+        (begin.timestamp(), finish.timestamp(), exact, job.minutes, shares[job.skills])
+        for job in todo
+        if shares[job.skills] > 0
+        for begin, finish, exact in (_placed(job, now),)
     ]
     out = []
     for offset in range(days):
@@ -160,12 +171,12 @@ def window_rooms(
                 for d in (day - timedelta(days=1), day)
             )
             booked, jobs = 0.0, 0
+            opens_s, end_s = opens.timestamp(), end.timestamp()
             for begin, finish, exact, minutes, share in loads:
-                inside = _minutes(begin, finish, opens, end)
+                inside = min(finish, end_s) - max(begin, opens_s)
                 if inside <= 0:
                     continue
-                span = (finish - begin).total_seconds() / 60.0
-                booked += share * (inside if exact else minutes * inside / span)
+                booked += share * (inside / 60.0 if exact else minutes * inside / (finish - begin))
                 jobs += 1
             out.append(WindowRoom(start, end, capacity * utilization, booked, jobs))
     return out
