@@ -159,7 +159,7 @@ async def test_when_the_geocoder_fails_the_csr_places_the_pin(
     api: ApiProcess, page: Page, client_for: Callable[[str, str], Client]
 ) -> None:
     """New York is refused as outside the area; a geocoder timeout says to place the pin;
-    a click on the map places it and the booking carries those coordinates."""
+    a click on the map places it, a drag moves it, and the booking carries where it ends."""
     await open_desk(page, api)
     await page.fill("#cust-name", "Pat Newcaller")
     await page.fill("#cust-phone", "512-555-0199")
@@ -178,9 +178,21 @@ async def test_when_the_geocoder_fails_the_csr_places_the_pin(
     await expect(page.locator("#book-error")).to_contain_text("the pin on the map")
 
     await page.locator("#pin-map").click()  # the middle of the map: the company's base
+    clicked = await page.locator("#pin-coords").get_attribute("data-lon")
+    assert clicked and abs(float(clicked) + 97.7431) < 0.05
+
+    # The CSR drags the pin a little east: the booking takes where it was dropped.
+    box = await page.locator(".pin-icon").bounding_box()
+    assert box is not None
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    await page.mouse.move(x, y)
+    await page.mouse.down()
+    await page.mouse.move(x + 60, y, steps=6)
+    await page.mouse.up()
+    await expect(page.locator("#pin-coords")).not_to_have_attribute("data-lon", clicked)
     lat = await page.locator("#pin-coords").get_attribute("data-lat")
     lon = await page.locator("#pin-coords").get_attribute("data-lon")
-    assert lat and lon and abs(float(lat) - 30.2672) < 0.05 and abs(float(lon) + 97.7431) < 0.05
+    assert lat and lon and float(lon) > float(clicked) and abs(float(lat) - 30.2672) < 0.05
     await page.click("#book")
     result = page.locator("#book-result")
     await expect(result).to_contain_text("Booked job_")
