@@ -40,7 +40,7 @@ from api.transport.metrics import Metrics, metrics_endpoint
 from api.transport.middleware.idempotency import IdempotencyMiddleware
 from api.transport.middleware.metrics import MetricsMiddleware
 from api.transport.middleware.request_id import RequestIdMiddleware
-from api.transport.pages import console_routes, map_routes, tracking_page
+from api.transport.pages import console_routes, map_routes, tech_routes, tracking_page
 from api.voice.acknowledgements import sweep_unacknowledged
 from api.voice.alerts import AlertBoard
 from realtime import create_broker
@@ -127,6 +127,7 @@ def create_app(settings: Settings, mongodb_uri: str, clock: Clock = utcnow) -> S
             *home_routes(),
             *graphiql_routes(),
             *console_routes(),
+            *tech_routes(),
         ],
         # Outermost first: the request id reaches every log line and the metrics
         # count the idempotent replays too.

@@ -1,25 +1,31 @@
 """The pages: the dispatcher's live map at /map, the console's /console/team (managers)
-and /console/desk (CSRs), and the customer's tracking page.
+and /console/desk (CSRs), the technician's app at /tech and the customer's tracking page.
 
-The map: the static page from `web/public`, Leaflet from
-`web/node_modules`, and the little configuration the page needs.
-
-The page itself talks only to the public GraphQL API, with the dispatcher's token.
+Each page is static files from `web/public` (Leaflet from `web/node_modules`) plus the
+little configuration it needs; the pages talk only to the public GraphQL API.
 """
 
 from __future__ import annotations
 
 import html
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.responses import (
+    FileResponse,
+    HTMLResponse,
+    JSONResponse,
+    RedirectResponse,
+    Response,
+)
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from api.customers.tracking import public_view
 from api.persistence.company import read_company
 from api.persistence.store import Store
+from mobile_contract import manifest
 
 WEB = Path(__file__).resolve().parents[2] / "web"
 
@@ -72,7 +78,48 @@ async def _desk_with_slash(request: Request) -> RedirectResponse:
 
 async def _with_slash(request: Request) -> RedirectResponse:
     # Relative asset URLs need the slash; the query (a pasted ?token=) is kept.
-    return RedirectResponse(request.url.replace(path="/map/"), status_code=307)
+    return RedirectResponse(request.url.replace(path=request.url.path + "/"), status_code=307)
+
+
+def tech_routes() -> list[BaseRoute]:
+    """Routes for /tech, the technician's installable web app (web/public/tech)."""
+    tech = WEB / "public" / "tech"
+    return [
+        Route("/tech", _with_slash, methods=["GET"]),
+        Route("/tech/config.json", map_config, methods=["GET"]),
+        Route("/tech/contract.json", _contract, methods=["GET"]),
+        Route(
+            "/tech/sw.js",
+            _file(tech / "sw.js", "text/javascript", {"Service-Worker-Allowed": "/tech/"}),
+            methods=["GET"],
+        ),
+        Route(
+            "/tech/manifest.webmanifest",
+            _file(tech / "manifest.webmanifest", "application/manifest+json"),
+            methods=["GET"],
+        ),
+        Mount("/tech", StaticFiles(directory=tech, html=True, check_dir=False)),
+    ]
+
+
+async def _contract(request: Request) -> JSONResponse:
+    # The app sends operations by hash only (trusted documents): it needs just the names.
+    return JSONResponse(manifest(), headers={"Cache-Control": "no-cache"})
+
+
+def _file(
+    path: Path, media_type: str, extra: dict[str, str] | None = None
+) -> Callable[[Request], Awaitable[Response]]:
+    """A file served revalidated on every load: browsers must see a new service worker."""
+    headers = {"Cache-Control": "no-cache", **(extra or {})}
+    present = path.is_file()  # shipped with the code: looked at once, at start-up
+
+    async def serve(request: Request) -> Response:
+        if not present:
+            return Response("not found", 404)
+        return FileResponse(path, media_type=media_type, headers=headers)
+
+    return serve
 
 
 async def map_config(request: Request) -> JSONResponse:
