@@ -231,6 +231,8 @@ async function start() {
   const tick = () => { $('#clock').textContent = clock(); };
   tick();
   setInterval(tick, 15_000);
+  // Other CSRs book too: the room shown follows within a minute (the choice is kept).
+  setInterval(refreshWindows, 60_000);
   await Promise.all([refreshWindows(), refreshFigures(gql)]);
   $('#app').dataset.ready = 'true';
 }
