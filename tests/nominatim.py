@@ -1,8 +1,9 @@
 """A local HTTP server that speaks Nominatim's `/search?format=json`, with its failures.
 
 Queries name what to do: an address containing "slow" never gets an answer (until the
-server stops), "empty" gets `[]`, "boom" gets a 500 and "busy" a 503; the addresses in
-`PLACES` answer as Nominatim would (numbers as strings); anything else is empty.
+server stops), "empty" gets `[]`, "boom" gets a 500, "busy" a 503 and "garbled" a JSON
+object that is not Nominatim's answer; the addresses in `PLACES` answer as Nominatim
+would (numbers as strings); anything else is empty.
 """
 
 from __future__ import annotations
@@ -44,6 +45,9 @@ class NominatimServer:
                 if "slow" in query:
                     server.release.wait(30)  # longer than any client timeout in the tests
                     return
+                if "garbled" in query:
+                    self._send(b'{"places": "not what Nominatim sends"}')
+                    return
                 if "boom" in query or "busy" in query:
                     self.send_error(500 if "boom" in query else 503)
                     return
@@ -61,7 +65,9 @@ class NominatimServer:
                     for n, (street, (lat, lon, label)) in enumerate(PLACES.items())
                     if street in query and "empty" not in query
                 ]
-                body = json.dumps(found[:1]).encode()
+                self._send(json.dumps(found[:1]).encode())
+
+            def _send(self, body: bytes) -> None:
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(body)))

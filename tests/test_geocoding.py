@@ -56,13 +56,14 @@ async def test_an_address_is_found_then_served_from_the_cache(
         ("1100 Congress Ave empty, Austin, TX", "found no such address"),
         ("1 Boom Rd, Austin, TX", "failed (HTTP 500)"),
         ("1 Busy Rd, Austin, TX", "failed (HTTP 503)"),
+        ("1 Garbled Way, Austin, TX", "unexpected format"),
     ],
 )
 async def test_a_failing_geocoder_means_placing_the_pin(
     store: Store, settings: Settings, nominatim: NominatimServer, address: str, why: str
 ) -> None:
-    """Timeout, empty result, 500 and 503 each answer "not found, place the pin", and
-    nothing is cached (the next try asks again)."""
+    """Timeout, empty result, 500, 503 and a malformed body each answer "not found,
+    place the pin", and nothing is cached (the next try asks again)."""
     answer = await geocode_address(store, settings, address, NOW)
     assert not answer.found and answer.lat is None
     assert why in answer.message and "place the pin on the map" in answer.message

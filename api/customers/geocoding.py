@@ -139,6 +139,10 @@ async def _ask_provider(settings: Settings, query: str) -> GeocodeAnswer:
         return GeocodeAnswer(
             query, False, f"{_why(exc, lookup)}: {PLACE_THE_PIN}.", source=lookup.name
         )
+    except (LookupError, TypeError, ValueError):
+        # A 200 whose body is not the provider's format: geopy's parsers fail on it raw.
+        why = "The geocoder answered in an unexpected format"
+        return GeocodeAnswer(query, False, f"{why}: {PLACE_THE_PIN}.", source=lookup.name)
     if found is None:
         why = "The geocoder found no such address"
         return GeocodeAnswer(query, False, f"{why}: {PLACE_THE_PIN}.", source=lookup.name)
