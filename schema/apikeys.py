@@ -1,4 +1,5 @@
-"""API keys for integrations: managers create, list and revoke them."""
+"""API keys for integrations: managers create, list and revoke them (and revoke one
+signed token by its id). A revocation ends the credential's open sockets everywhere."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import strawberry
 from api.access.apikeys import parse_scopes
 from api.access.front_door import Access
 from api.core.errors import Unavailable
+from api.core.validation import identifier
 from api.persistence.store import Doc
 from schema.context import Info
 from schema.permissions import Manager, allow
@@ -88,7 +90,7 @@ class ApiKeyMutation:
         return CreatedApiKey(key=key, api_key=ApiKey.from_doc(doc))
 
     @strawberry.mutation(
-        description="Revoke an API key; it stops working within 30 seconds everywhere.",
+        description="Revoke an API key; it stops working at once everywhere, open sockets too.",
         extensions=allow(Manager),
     )
     async def revoke_api_key(
@@ -96,4 +98,20 @@ class ApiKeyMutation:
         info: Info,
         id: Annotated[strawberry.ID, strawberry.argument(description="Key id.")],
     ) -> ApiKey:
-        return ApiKey.from_doc(await _access(info).keys.revoke(str(id)))
+        return ApiKey.from_doc(await _access(info).revoke_key(str(id)))
+
+    @strawberry.mutation(
+        description=(
+            "Revoke one signed token (an integration's, or anyone's) by its id, the `jti` "
+            "claim; it stops working at once everywhere, open sockets too. Idempotent."
+        ),
+        extensions=allow(Manager),
+    )
+    async def revoke_token(
+        self,
+        info: Info,
+        token_id: Annotated[strawberry.ID, strawberry.argument(description="The `jti`.")],
+    ) -> bool:
+        jti = identifier(str(token_id), "tokenId")
+        await _access(info).revoke_token(jti, None, info.context.viewer().subject)
+        return True

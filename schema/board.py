@@ -17,11 +17,11 @@ from typing import Annotated
 
 import strawberry
 
-from api.core.errors import InvalidInput
+from api.core.errors import Forbidden, InvalidInput
 from api.insight import kpis as kpi
 from realtime import board_channel
 from schema.context import Info
-from schema.permissions import BoardReader, Staff, allow
+from schema.permissions import BoardReader, Dispatcher, Staff, allow
 from schema.types import Job, Technician
 from schema.voice import Alert
 
@@ -39,7 +39,14 @@ class BoardUpdate:
     kind: BoardUpdateKind = strawberry.field(description="Which object changed.")
     technician: Technician | None = strawberry.field(default=None, description="For TECHNICIAN.")
     job: Job | None = strawberry.field(default=None, description="For JOB.")
-    alert: Alert | None = strawberry.field(default=None, description="For ALERT.")
+    _alert: strawberry.Private[Alert | None] = None
+
+    @strawberry.field(description="For ALERT (dispatchers and managers only, like `alerts`).")
+    def alert(self, info: Info) -> Alert | None:
+        # ALERT updates are never sent to other viewers; this holds the rule on the field too.
+        if self._alert is not None and not Dispatcher.admits(info.context.principal):
+            raise Forbidden(Dispatcher.message or "only dispatchers and managers see alerts")
+        return self._alert
 
 
 @strawberry.type(description="A technician's utilization over the period.")
@@ -138,6 +145,8 @@ class BoardSubscription:
     )
     async def board(self, info: Info) -> AsyncGenerator[BoardUpdate, None]:
         ctx = info.context
+        # Alerts carry vents, private to dispatch: the `alerts` query's rule, here too.
+        sees_alerts = Dispatcher.admits(ctx.principal)
         interval = ctx.settings.board_position_interval
         sent_versions: dict[str, int] = {}
         last_tech_push: dict[str, float] = {}
@@ -159,11 +168,13 @@ class BoardSubscription:
                         update = await _job_update(info, event["id"], sent_versions)
                         if update is not None:
                             yield update
-                    elif event["kind"] == "alert":
+                    elif event["kind"] == "alert" and sees_alerts:
                         doc = await ctx.board.find(event["id"])
                         if doc is not None and doc["version"] > sent_versions.get(doc["_id"], 0):
                             sent_versions[doc["_id"]] = doc["version"]
-                            yield BoardUpdate(kind=BoardUpdateKind.ALERT, alert=Alert.from_doc(doc))
+                            yield BoardUpdate(
+                                kind=BoardUpdateKind.ALERT, _alert=Alert.from_doc(doc)
+                            )
                     elif event["version"] < 0:  # the broker reconnected: events may be lost
                         yield BoardUpdate(kind=BoardUpdateKind.RESYNC)
                 for tech_id in [t for t, at in due.items() if at <= now]:

@@ -133,6 +133,13 @@ TechniciansReader = Permission(
     STAFF | HasScope("technicians:read"),
     "reading technicians needs a staff role or scope technicians:read",
 )
+TechnicianViewer = Permission(
+    "TechnicianViewer",
+    # Technicians reach a Technician only through their own job or themselves.
+    STAFF | TECHNICIAN | HasScope("technicians:read"),
+    "a technician's details (home, position, shift) need a staff role, scope "
+    "technicians:read, or being that technician",
+)
 Booker = Permission(
     "Booker",
     STAFF | HasScope("jobs:write"),

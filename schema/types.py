@@ -12,7 +12,7 @@ from api.core.clock import utcnow
 from api.persistence.store import Doc
 from schema.context import Info
 from schema.enums import JobKind, JobStatus, Priority, Role, TechStatus
-from schema.permissions import Staff, allow
+from schema.permissions import Staff, TechnicianViewer, allow
 from schema.plan import expected_arrival, planned_technician_id
 from schema.shifts import ShiftDay, Weekday
 
@@ -159,7 +159,10 @@ class Job:
     def assignment(self) -> AssignmentReason | None:
         return AssignmentReason.from_doc(self._assignment) if self._assignment else None
 
-    @strawberry.field(description="The technician working (or who worked) the job.")
+    @strawberry.field(
+        description="The technician working (or who worked) the job.",
+        extensions=allow(TechnicianViewer),
+    )
     async def technician(self, info: Info) -> Technician | None:
         if self.technician_id is None:
             return None

@@ -17,6 +17,7 @@ from api.ops.embedded import EmbeddedDatabase, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_SECRET = "test-secret-" + "x" * 40
+TEST_METRICS_TOKEN = "metrics-" + "y" * 24
 
 
 class RedisServer:
@@ -97,6 +98,7 @@ class ApiProcess:
             NEXTJOB_DB_NAME=db_name,
             NEXTJOB_PORT=str(self.port),
             NEXTJOB_JWT_SECRET=TEST_SECRET,
+            NEXTJOB_METRICS_TOKEN=TEST_METRICS_TOKEN,
             NEXTJOB_SEED_DEMO="false",
             NEXTJOB_RESYNC_SECONDS="2",
             NEXTJOB_DATA_DIR=tempfile.mkdtemp(prefix="nextjob-test-data-"),

@@ -26,13 +26,15 @@ from graphql import (
     is_composite_type,
 )
 from websockets.asyncio.client import connect
+from websockets.typing import Subprotocol
 
 from api.access.apikeys import SCOPES
 from api.persistence.store import Store
 from schema import build_schema
-from tests.conftest import add_tech
+from tests.conftest import add_tech, booking_vars
 from tests.gql import Client, token
 from tests.servers import ApiProcess
+from tests.test_realtime_cross_process import assign, parked_job
 
 TECH, CSR, DISP, MGR = "technician", "csr", "dispatcher", "manager"
 PRINCIPALS = [TECH, CSR, DISP, MGR, "integration", *(f"integration+{s}" for s in sorted(SCOPES))]
@@ -91,6 +93,7 @@ TABLE: dict[tuple[str, str], set[str]] = {
     ("query", "customer"): {*STAFF, key("customers:read")},
     ("mutation", "updateCustomer"): {*STAFF, key("jobs:write")},
     ("mutation", "editJob"): {*STAFF, key("jobs:write")},
+    ("mutation", "revokeToken"): {MGR},
     **{
         ("mutation", name): {TECH}
         for name in (
@@ -244,3 +247,106 @@ async def test_authorization_matrix(api: ApiProcess, bearers: dict[str, str]) ->
     }
     assert not wrong, f"(allowed, expected) differ: {wrong}"
     print(f"authorization matrix: {len(ops)} operations x {len(PRINCIPALS)} principals")
+
+
+# Nested fields that reach sensitive data by another path than their root field: the
+# principals who may read each (the root's rule and the field's together).
+NESTED: dict[str, tuple[str, set[str]]] = {
+    "Job.technician": (
+        'query { job(id: "JOB") { technician { home { lat } location { lat } shiftStart } } }',
+        {TECH, *STAFF},
+    ),
+    "Job.customer": (
+        'query { job(id: "JOB") { customer { name phone } } }',
+        {TECH, *STAFF, key("jobs:read")},
+    ),
+    "Job.notifications": ('query { job(id: "JOB") { notifications { text } } }', STAFF),
+    "Job.trackingUrl": ('query { job(id: "JOB") { trackingUrl } }', STAFF),
+    "Job.assignment": ('query { job(id: "JOB") { assignment { decidedBy } } }', STAFF),
+    "Job.expectedArrival": ('query { job(id: "JOB") { expectedArrival } }', STAFF),
+    "Job.plannedTechnicianId": ('query { job(id: "JOB") { plannedTechnicianId } }', STAFF),
+    "jobs.technician": ("query { jobs { technician { home { lat } } } }", STAFF),
+    "jobsConnection.technician": (
+        "query { jobsConnection { edges { node { technician { location { lat } } } } } }",
+        STAFF,
+    ),
+    "technicians.home": (
+        "query { technicians { home { lat } shiftEnd } }",
+        {*STAFF, key("technicians:read")},
+    ),
+    "Technician.stats": ("query { technicians { stats { soldTotal } } }", STAFF),
+    "Technician.declinesToday": ("query { technicians { declinesToday } }", STAFF),
+}
+# What a `board` subscriber receives, per update kind (ALERT carries vents: dispatch only).
+BOARD_KINDS: dict[str, set[str]] = {
+    "RESYNC": STAFF,
+    "JOB": STAFF,
+    "TECHNICIAN": STAFF,
+    "ALERT": DISPATCH,
+}
+BOARD = "subscription { board { kind job { id } technician { id } alert { id text } } }"
+BOOK = "mutation($input: BookJobInput!) { bookJob(input: $input) { id } }"
+
+
+async def _assigned_job(api: ApiProcess, store: Store, tech_id: str) -> str:
+    """A job assigned (by a dispatcher) to `tech_id`."""
+    job_id = await parked_job(store, api, tech_id)
+    await assign(api, job_id, tech_id)
+    return job_id
+
+
+async def test_nested_sensitive_fields_follow_roles_and_scopes(
+    api: ApiProcess, store: Store, bearers: dict[str, str]
+) -> None:
+    """Each nested sensitive field is readable by exactly its row's principals."""
+    job_id = await _assigned_job(api, store, "tech_nest")
+    principals = {**bearers, TECH: token(TECH, "tech_nest")}
+    wrong = {}
+    for name, (document, expected) in NESTED.items():
+        doc = document.replace("JOB", job_id)
+        outcomes = await asyncio.gather(*(_http_outcome(api, b, doc) for b in principals.values()))
+        allowed = {p for p, ok in zip(principals, outcomes, strict=True) if ok}
+        if allowed != expected:
+            wrong[name] = (sorted(allowed), sorted(expected))
+    assert not wrong, f"(allowed, expected) differ: {wrong}"
+
+
+async def _board_kinds(api: ApiProcess, bearer: str, started: asyncio.Event) -> set[str]:
+    """The update kinds one board subscriber sees until the technician update arrives."""
+    kinds: set[str] = set()
+    async with connect(api.ws_url, subprotocols=[Subprotocol("graphql-transport-ws")]) as ws:
+        await ws.send(json.dumps({"type": "connection_init", "payload": {"token": bearer}}))
+        assert json.loads(await asyncio.wait_for(ws.recv(), 10))["type"] == "connection_ack"
+        await ws.send(json.dumps({"id": "b", "type": "subscribe", "payload": {"query": BOARD}}))
+        while True:
+            msg = json.loads(await asyncio.wait_for(ws.recv(), 10))
+            if msg["type"] in ("ping", "pong"):
+                continue
+            if msg["type"] != "next" or msg["payload"].get("errors"):
+                started.set()
+                return kinds  # refused (or failed): it sees nothing
+            update = msg["payload"]["data"]["board"]
+            kinds.add(update["kind"])
+            started.set()
+            if update["kind"] == "TECHNICIAN":
+                return kinds
+
+
+async def test_board_update_kinds_follow_roles(
+    api: ApiProcess, store: Store, bearers: dict[str, str]
+) -> None:
+    """A board subscriber gets each update kind only if its row allows: no vents to CSRs."""
+    flags = {p: asyncio.Event() for p in bearers}
+    watchers = {p: asyncio.create_task(_board_kinds(api, b, flags[p])) for p, b in bearers.items()}
+    await asyncio.wait_for(asyncio.gather(*(f.wait() for f in flags.values())), 15)
+    csr, tech = Client(api.base_url, bearers[CSR]), Client(api.base_url, bearers[TECH])
+    try:
+        await csr.execute(BOOK, booking_vars())  # JOB
+        await tech.execute('mutation { vent(text: "this van again") { id } }')  # ALERT
+        await tech.execute("mutation { reportLocation(lat: 30.3, lon: -97.7) { id } }")
+    finally:
+        await csr.close()
+        await tech.close()
+    seen = dict(zip(watchers, await asyncio.gather(*watchers.values()), strict=True))
+    expected = {p: {k for k, who in BOARD_KINDS.items() if p in who} for p in bearers}
+    assert seen == expected

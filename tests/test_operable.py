@@ -22,7 +22,7 @@ from schema.metrics_extension import ErrorMetrics
 from tests.conftest import BOOK, add_tech, booking_vars
 from tests.faults import fail_point, fail_points_supported
 from tests.gql import Client, Phone, token
-from tests.servers import ApiProcess, start_secantus
+from tests.servers import TEST_METRICS_TOKEN, ApiProcess, start_secantus
 from tests.test_realtime_cross_process import eventually
 
 
@@ -40,7 +40,9 @@ def metric(text: str, name: str, **labels: str) -> float:
 
 async def scrape(api: ApiProcess) -> str:
     async with httpx.AsyncClient() as http:
-        response = await http.get(api.base_url + "/metrics")
+        response = await http.get(
+            api.base_url + "/metrics", headers={"Authorization": f"Bearer {TEST_METRICS_TOKEN}"}
+        )
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/plain")
     return response.text

@@ -3,7 +3,9 @@
 A key reads `njk_<prefix>_<secret>`. The `prefix` finds the stored record; the sha256 of
 the whole key must match its `hash`. A valid key becomes a `Principal` with role
 integration, the key's id as subject and the key's scopes. Lookups are cached in the
-process for `CACHE_SECONDS`, so a revocation reaches other processes within that time.
+process for `CACHE_SECONDS`; a revocation is announced on the credentials channel
+(`api.access.front_door.Access.revoke_key`), which drops every process's cache at once
+and closes the key's open sockets. `CACHE_SECONDS` only bounds a lost announcement.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import hashlib
 import hmac
 import secrets
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Final
 
@@ -92,7 +95,7 @@ class ApiKeys:
 
     @maps_driver_errors
     async def revoke(self, key_id: str) -> Doc:
-        """Revoke a key (idempotent); it stops working here at once, elsewhere within the TTL."""
+        """Revoke a key (idempotent); it stops working in this process at once."""
         await self.collection.update_one(
             {"_id": key_id, "revoked_at": None}, {"$set": {"revoked_at": datetime.now(UTC)}}
         )
@@ -107,12 +110,26 @@ class ApiKeys:
         query: Doc = {} if include_revoked else {"revoked_at": None}
         return await self.collection.find(query).sort([("created_at", 1), ("_id", 1)]).to_list(None)
 
-    async def authenticate(self, key: str) -> Principal:
-        """The principal for a presented key, or `Unauthenticated`."""
+    def forget(self) -> None:
+        """Drop the lookup cache (a key was revoked somewhere)."""
+        self._cache.clear()
+
+    async def is_live(self, key_id: str) -> bool:
+        """Whether the key exists and is not revoked, read from the database now."""
+        doc = await self.collection.find_one({"_id": key_id, "revoked_at": None}, {"_id": 1})
+        return doc is not None
+
+    async def authenticate(
+        self, key: str, before_lookup: Callable[[], None] | None = None
+    ) -> Principal:
+        """The principal for a presented key, or `Unauthenticated`. `before_lookup` runs
+        before a database lookup (not for cached keys): the caller's throttle."""
         digest = _digest(key)
         now = time.monotonic()
         hit = self._cache.get(digest)
         if hit is None or hit[0] <= now:
+            if before_lookup is not None:
+                before_lookup()
             principal = await self._lookup(key, digest)
             if len(self._cache) >= _CACHE_MAX:
                 self._cache.clear()

@@ -109,6 +109,32 @@ class Settings(BaseSettings):
         default=False, description="Technicians may send only the mobile manifest's documents."
     )
 
+    ws_init_timeout_seconds: float = Field(
+        default=10.0, gt=0, description="A socket must send connection_init within this (4408)."
+    )
+    ws_ping_seconds: float = Field(
+        default=15.0, gt=0, description="Keep-alive ping (or legacy `ka`) on open sockets."
+    )
+    max_sockets_per_principal: int = Field(
+        default=20, ge=1, description="Open sockets per credential per process (4429 beyond)."
+    )
+    token_revocation_cache_seconds: float = Field(
+        default=30.0, ge=0, description="How long a token id's revocation check is cached."
+    )
+    metrics_token: str | None = Field(
+        default=None,
+        description="Bearer secret for /metrics; unset keeps /metrics off unless metrics_public.",
+    )
+    metrics_public: bool = Field(
+        default=False, description="Serve /metrics without a secret (a private network only)."
+    )
+    tracking_rate_limit_per_minute: int = Field(
+        default=60, ge=0, description="/track page loads per minute per client address."
+    )
+    api_key_lookup_per_minute: int = Field(
+        default=60, ge=0, description="Uncached API key lookups per minute per client address."
+    )
+
     # ---- the booking desk ----------------------------------------------------------------
     geocoder: str = Field(
         default="none",

@@ -9,6 +9,7 @@ from typing import Any
 from api.access.apikeys import ApiKeys, parse_scopes
 from api.core.errors import NextjobError
 from api.core.settings import Settings
+from api.ops.token_cli import announce_revoked
 
 
 def add_apikey_parser(sub: Any) -> None:
@@ -43,6 +44,7 @@ async def run_apikey(settings: Settings, uri: str, args: argparse.Namespace) -> 
                 print(f"{d['_id']}  {d['name']!r}  {','.join(d['scopes'])}  {state}")
         else:
             doc = await keys.revoke(args.id)
+            await announce_revoked(settings, f"sub:{doc['_id']}")
             print(f"{doc['_id']} revoked at {doc['revoked_at']:%Y-%m-%d %H:%M:%S}Z")
     except NextjobError as exc:
         print(f"nextjob: {exc.message}", file=sys.stderr)

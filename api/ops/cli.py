@@ -1,4 +1,4 @@
-"""`nextjob`: serve, seed, token, apikey, export-schema."""
+"""`nextjob`: serve, seed, token, token-revoke, apikey, export-schema."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import asyncio
 import signal
 import subprocess
 import sys
+import uuid
 from collections.abc import Callable, Sequence
 from datetime import timedelta
 from pathlib import Path
@@ -17,6 +18,7 @@ from api.access.tokens import issue_token
 from api.core.domain import Role
 from api.core.settings import Settings
 from api.ops.apikey_cli import add_apikey_parser, run_apikey
+from api.ops.token_cli import add_token_revoke_parser, run_token_revoke
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -33,6 +35,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     token.add_argument("subject", help="technician id for technicians; any login otherwise")
     token.add_argument("--hours", type=float, default=None, help="lifetime (default: settings)")
     token.add_argument("--scopes", default="", help="integration scopes, comma-separated")
+    add_token_revoke_parser(sub)
     add_apikey_parser(sub)
     for name, help_text in (
         ("simulate", "simulate working days through the real routing and store (--help)"),
@@ -57,8 +60,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         hours = args.hours if args.hours is not None else settings.token_ttl_hours
         secret = settings.signing_secret()
         scopes = parse_scopes(args.scopes)
-        print(issue_token(secret, Role(args.role), args.subject, timedelta(hours=hours), scopes))
+        jti = uuid.uuid4().hex
+        ttl = timedelta(hours=hours)
+        print(issue_token(secret, Role(args.role), args.subject, ttl, scopes, token_id=jti))
+        print(f"token id (jti, for `nextjob token-revoke`): {jti}", file=sys.stderr)
         return 0
+    if args.command == "token-revoke":
+        return _with_database(
+            settings, lambda uri: asyncio.run(run_token_revoke(settings, uri, args))
+        )
     if args.command == "export-schema":
         from schema import build_schema
 

@@ -40,6 +40,7 @@ _INDEXES: list[tuple[str, list[tuple[str, Any]], dict[str, Any]]] = [
     ("jobs", [("location", "2dsphere")], {"name": "job_location"}),
     ("jobs", [("status", ASCENDING), ("booked_at", ASCENDING)], {"name": "status_booked_at"}),
     ("jobs", [("tech_id", ASCENDING), ("status", ASCENDING)], {"name": "tech_status"}),
+    ("jobs", [("tracking.token", ASCENDING)], {"name": "tracking_token", "sparse": True}),
     ("technicians", [("location", "2dsphere")], {"name": "tech_location"}),
     ("technicians", [("status", ASCENDING)], {"name": "tech_status"}),
     ("customers", [("phone", ASCENDING)], {"name": "customer_phone", "unique": True}),

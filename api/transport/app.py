@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import gc
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
 
 from starlette.applications import Starlette
@@ -33,6 +33,7 @@ from api.dispatch.skills import ensure_catalogue
 from api.insight.lookahead import LookaheadPlanner
 from api.persistence.reads import Reader
 from api.persistence.store import Store
+from api.transport.exposure import guarded_metrics, per_client_address
 from api.transport.graphiql import graphiql_routes
 from api.transport.graphql_view import NextjobGraphQL
 from api.transport.home import home_routes
@@ -40,10 +41,12 @@ from api.transport.metrics import Metrics, metrics_endpoint
 from api.transport.middleware.idempotency import IdempotencyMiddleware
 from api.transport.middleware.metrics import MetricsMiddleware
 from api.transport.middleware.request_id import RequestIdMiddleware
+from api.transport.middleware.security_headers import SecurityHeadersMiddleware
 from api.transport.pages import console_routes, map_routes, tech_routes, tracking_page
+from api.transport.sockets import SocketRegistry, credential_event
 from api.voice.acknowledgements import sweep_unacknowledged
 from api.voice.alerts import AlertBoard
-from realtime import create_broker
+from realtime import Broker, create_broker, credentials_channel
 from schema import build_schema
 
 log = logging.getLogger(__name__)
@@ -59,6 +62,8 @@ def create_app(settings: Settings, mongodb_uri: str, clock: Clock = utcnow) -> S
         broker = create_broker(settings.redis_url, metrics.broker_delivery.observe)
         healer: asyncio.Task[None] | None = None
         dispatch: Dispatch | None = None
+        listener: asyncio.Task[None] | None = None
+        sockets: SocketRegistry | None = None
         access: Access | None = None
         planner: LookaheadPlanner | None = None
         try:
@@ -73,6 +78,13 @@ def create_app(settings: Settings, mongodb_uri: str, clock: Clock = utcnow) -> S
             app.state.broker = broker
             app.state.reader = Reader(store)
             app.state.access = access = await open_access(settings, store)
+            access.announce = _announcer(broker)
+            app.state.sockets = sockets = SocketRegistry(access, settings.max_sockets_per_principal)
+            listening = asyncio.Event()
+            listener = asyncio.create_task(
+                sockets.listen(broker, listening, settings.token_revocation_cache_seconds)
+            )
+            await asyncio.wait_for(listening.wait(), 10)
             notifier = Notifier(store, make_sender(settings.notify_webhook_url), clock)
             app.state.timing = timing = CustomerTiming(store, notifier, settings.base_url())
             app.state.dispatch = dispatch = Dispatch.build(
@@ -98,6 +110,10 @@ def create_app(settings: Settings, mongodb_uri: str, clock: Clock = utcnow) -> S
             # Also runs when start-up fails, so a half-started app leaves nothing open.
             if healer is not None:
                 await cancel_all([healer])
+            if listener is not None:
+                await cancel_all([listener])
+            if sockets is not None:
+                await sockets.close_all()
             if planner is not None:
                 await planner.stop()
             if dispatch is not None:
@@ -111,17 +127,21 @@ def create_app(settings: Settings, mongodb_uri: str, clock: Clock = utcnow) -> S
         build_schema(),
         graphql_ide="graphiql" if settings.graphiql else None,
         keep_alive=True,
-        keep_alive_interval=15,
-        connection_init_wait_timeout=timedelta(seconds=10),
+        keep_alive_interval=settings.ws_ping_seconds,
+        connection_init_wait_timeout=timedelta(seconds=settings.ws_init_timeout_seconds),
         max_subscriptions_per_connection=10,
     )
     return Starlette(
         routes=[
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
-            Route("/metrics", metrics_endpoint, methods=["GET"]),
+            Route("/metrics", guarded_metrics(metrics_endpoint, settings), methods=["GET"]),
             Route("/graphql", graphql, methods=["GET", "POST"]),
-            Route("/track/{token}", tracking_page, methods=["GET"]),
+            Route(
+                "/track/{token}",
+                per_client_address(tracking_page, "track", settings.tracking_rate_limit_per_minute),
+                methods=["GET"],
+            ),
             WebSocketRoute("/graphql", graphql),
             *map_routes(),
             *home_routes(),
@@ -133,11 +153,21 @@ def create_app(settings: Settings, mongodb_uri: str, clock: Clock = utcnow) -> S
         # count the idempotent replays too.
         middleware=[
             Middleware(RequestIdMiddleware),
+            Middleware(SecurityHeadersMiddleware, tile_url=settings.map_tile_url),
             Middleware(MetricsMiddleware, metrics=metrics),
             Middleware(IdempotencyMiddleware),
         ],
         lifespan=lifespan,
     )
+
+
+def _announcer(broker: Broker) -> Callable[[str], Awaitable[None]]:
+    """Revocations go out on the credentials channel to every process (this one too)."""
+
+    async def announce(credential_key: str) -> None:
+        await broker.publish(credentials_channel(), credential_event(credential_key))
+
+    return announce
 
 
 async def healthz(request: Request) -> JSONResponse:

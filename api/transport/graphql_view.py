@@ -17,11 +17,12 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
-from strawberry.exceptions import ConnectionRejectionError
+from strawberry.exceptions import ConnectionRejectionError, MissingQueryError
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.http.base import BaseRequestProtocol
-from strawberry.schema.exceptions import InvalidOperationTypeError
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types import ExecutionResult
+from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UnsetType
 
 from api.access.front_door import Access
@@ -38,6 +39,11 @@ from api.transport.http_spec import (
 )
 from api.transport.ws_handlers import LegacyWSHandler, TransportWSHandler, principal_from_params
 from schema.context import Context
+
+SUBSCRIPTION_OVER_HTTP = (
+    "subscriptions are not served over HTTP: open a WebSocket to /graphql "
+    "(graphql-transport-ws) and subscribe there"
+)
 
 
 class NextjobGraphQL(GraphQL[Context, None]):
@@ -77,7 +83,9 @@ class NextjobGraphQL(GraphQL[Context, None]):
         """Who is calling (401 if nobody valid), and whether they may call now (429)."""
         access: Access = request.app.state.access
         principal = await access.authenticate(
-            request.headers.get("authorization"), request.headers.get("x-api-key")
+            request.headers.get("authorization"),
+            request.headers.get("x-api-key"),
+            request.client.host if request.client else None,
         )
         await access.check_rate(principal)
         request.state.principal = principal
@@ -103,16 +111,29 @@ class NextjobGraphQL(GraphQL[Context, None]):
             request_data.extensions,
             await _document_id(request_adapter),
         )
+        # Subscriptions stream over WebSocket only; strawberry would run one over plain
+        # HTTP as a query (`{"myJob": null}`).
+        allowed = {OperationType.QUERY}
+        if request_adapter.method == "POST":
+            allowed.add(OperationType.MUTATION)
         try:
-            return await super().execute_single(
-                request, request_adapter, sub_response, context, root_value, request_data
+            return await self.schema.execute(
+                request_data.query,
+                root_value=root_value,
+                variable_values=request_data.variables,
+                context_value=context,
+                operation_name=request_data.operation_name,
+                allowed_operation_types=allowed,
+                operation_extensions=request_data.extensions,
             )
-        except HTTPException as exc:
-            if request_adapter.method == "GET" and isinstance(
-                exc.__cause__, InvalidOperationTypeError
-            ):
-                raise HTTPException(405, exc.reason) from exc
-            raise
+        except CannotGetOperationTypeError as exc:
+            raise HTTPException(400, exc.as_http_error_reason()) from exc
+        except InvalidOperationTypeError as exc:
+            if exc.operation_type is OperationType.SUBSCRIPTION:
+                raise HTTPException(405, SUBSCRIPTION_OVER_HTTP) from exc
+            raise HTTPException(405, exc.as_http_error_reason(request_adapter.method)) from exc
+        except MissingQueryError as exc:
+            raise HTTPException(400, "No GraphQL query found in the request") from exc
 
     async def process_result(
         self, request: Request, result: ExecutionResult

@@ -20,15 +20,17 @@ import asyncio
 import hashlib
 import json
 import re
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.access.front_door import Access
+from api.access.front_door import Access, RateLimited
 from api.access.idempotency import IdempotencyKeys
 from api.core.errors import NextjobError
+from api.core.principal import Principal
 from api.persistence.store import Doc
 
 HEADER = "idempotency-key"
@@ -68,10 +70,12 @@ class IdempotencyMiddleware:
             await _send_error(send, 400, "BAD_USER_INPUT", "Idempotency-Key: 1-255 visible ASCII")
             return
         state = scope["app"].state
-        caller = await _caller(state.access, headers)
-        if caller is None:  # no valid credentials: the app answers 401
+        client = scope.get("client")
+        principal = await _principal(state.access, headers, client[0] if client else None)
+        if principal is None:  # no valid credentials: the app answers 401
             await self.app(scope, replay, send)
             return
+        caller = f"{principal.role.value}:{principal.subject}"
         keys = IdempotencyKeys(state.store, self.wait, self.stale)
         doc_id = hashlib.sha256(caller.encode()).hexdigest() + ":" + key
         body_hash = hashlib.sha256(body).hexdigest()
@@ -81,6 +85,14 @@ class IdempotencyMiddleware:
             await _send_error(send, 503, "SERVICE_UNAVAILABLE", "the database is unavailable")
             return
         if stored is not None:
+            # A replay costs the caller a request like any other: retries cannot flood.
+            try:
+                await state.access.check_rate(principal)
+            except RateLimited as exc:
+                await _send_error(
+                    send, 429, exc.code, exc.message, [(b"retry-after", str(exc.retry_after))]
+                )
+                return
             await _answer_from(stored, body_hash, send)
             return
         await self._run_and_keep(keys, doc_id, scope, replay, send)
@@ -140,15 +152,14 @@ def _keepable(status: int, body: bytes) -> bool:
     )
 
 
-async def _caller(access: Access, headers: Headers) -> str | None:
-    """Who is asking (verified): keys are theirs, across token refreshes."""
+async def _principal(access: Access, headers: Headers, client: str | None) -> Principal | None:
+    """Who is asking (verified): keys are theirs (role and subject), across token refreshes."""
     try:
-        principal = await access.authenticate(
-            headers.get("authorization"), headers.get("x-api-key")
+        return await access.authenticate(
+            headers.get("authorization"), headers.get("x-api-key"), client
         )
     except NextjobError:
         return None
-    return f"{principal.role.value}:{principal.subject}"
 
 
 def _client_mutation_id(body: bytes) -> str | None:
@@ -192,8 +203,15 @@ def _replayer(body: bytes, more: bool, receive: Receive) -> Receive:
     return replay
 
 
-async def _send_error(send: Send, status: int, code: str, message: str) -> None:
+async def _send_error(
+    send: Send,
+    status: int,
+    code: str,
+    message: str,
+    extra: Sequence[tuple[bytes, str]] = (),
+) -> None:
     body = json.dumps({"errors": [{"message": message, "extensions": {"code": code}}]}).encode()
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    headers += [(name, value.encode()) for name, value in extra]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
