@@ -4,13 +4,7 @@ from __future__ import annotations
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import (
-    MaxAliasesLimiter,
-    MaxTokensLimiter,
-    ParserCache,
-    QueryDepthLimiter,
-    ValidationCache,
-)
+from strawberry.extensions import MaxTokensLimiter
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
@@ -20,9 +14,10 @@ from schema.context import Context
 from schema.customers import CustomerMutation, CustomerQuery
 from schema.desk import DeskQuery
 from schema.dispatcher import DispatcherMutation, DispatcherQuery
+from schema.document_cache import CachedDocuments
 from schema.errors import ErrorCodes, classify
 from schema.job_edit import JobEditMutation
-from schema.limits import QueryLimits
+from schema.limits import MAX_TOKENS, QueryLimits
 from schema.metrics_extension import ErrorMetrics
 from schema.mutations import Mutation
 from schema.plan import PlanQuery
@@ -79,14 +74,16 @@ def build_schema() -> strawberry.Schema:
         extensions=[
             ErrorMetrics,  # outermost: counts the final codes ErrorCodes gives
             ErrorCodes,  # wraps the others, so it sees every error they raise
-            # Phones send the same few documents all day: parse and validate them once.
-            lambda: ParserCache(maxsize=256),
-            lambda: ValidationCache(maxsize=256),
-            lambda: QueryDepthLimiter(max_depth=8),
-            lambda: MaxAliasesLimiter(max_alias_count=30),
-            lambda: MaxTokensLimiter(max_token_count=2000),
-            # Last: it costs only documents ValidationCache has found valid.
+            # Parsing stops after 2,000 tokens (and CachedDocuments refuses oversized
+            # documents before parsing starts).
+            lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+            # Depth, aliases, introspection and cost, in one linear pass over the parsed
+            # document, before validation: strawberry's depth and alias limiters walk
+            # every spread of every fragment again (2^n for a doubling chain).
             QueryLimits,
+            # Phones send the same few documents all day: parse and validate them once,
+            # in a cache bounded by bytes.
+            CachedDocuments,
         ],
     )
 

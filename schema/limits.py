@@ -1,128 +1,147 @@
-"""Protection against expensive documents, beside strawberry's depth/alias/token limits.
+"""Protection against expensive documents, checked before validation and execution.
 
-- Cost: every field resolved counts 1, multiplied by the list sizes above it (a
-  paged field's `first`/`last`, or its default; other lists count `LIST_GUESS`).
-  Above `NEXTJOB_MAX_QUERY_COST` the document is refused with `QUERY_TOO_COMPLEX`
-  before anything runs.
-- Introspection: off when `NEXTJOB_INTROSPECTION=false` (`__typename` still works).
+Parse work is bounded first: `NEXTJOB_MAX_DOCUMENT_BYTES` and 2,000 tokens (see
+`schema.document_cache`). Then, in one linear pass over the parsed document
+(`schema.measure`: each fragment measured once, however often it is spread), before
+graphql-core validates anything:
+
+- depth over `MAX_DEPTH`, aliases over `MAX_ALIASES`, more than
+  `MAX_INTROSPECTION_FIELDS` `__schema`/`__type` fields or their lists nested deeper
+  than `MAX_INTROSPECTION_LISTS`, more than `MAX_REPEATS` fields
+  under one response name in one selection set, `MAX_FIELD_PAIRS` such pairs in the
+  document or `MAX_MERGE_WORK` weighted by their subtrees (graphql-core compares each),
+  a fragment cycle or fragments nested too deep: `QUERY_TOO_COMPLEX`;
+- cost: every field resolved counts 1, multiplied by the list sizes above it (page
+  sizes from literals, variables and variable defaults). Above
+  `NEXTJOB_MAX_QUERY_COST`: `QUERY_TOO_COMPLEX`, with `cost` and `maxCost`;
+- variables nested deeper than `MAX_VARIABLE_DEPTH`, or strings that are not valid
+  Unicode (lone surrogates, which no database can store): `BAD_USER_INPUT`.
+
+Introspection is off when `NEXTJOB_INTROSPECTION=false` (`__typename` still works).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from typing import Any, Final
 
-from graphql import (
-    DocumentNode,
-    FieldNode,
-    FragmentDefinitionNode,
-    FragmentSpreadNode,
-    GraphQLError,
-    GraphQLInterfaceType,
-    GraphQLList,
-    GraphQLNamedType,
-    GraphQLNonNull,
-    GraphQLObjectType,
-    GraphQLOutputType,
-    GraphQLSchema,
-    InlineFragmentNode,
-    IntValueNode,
-    OperationDefinitionNode,
-    SelectionSetNode,
-    VariableNode,
-    get_named_type,
-)
+from graphql import DocumentNode, GraphQLError, specified_rules
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import SchemaExtension
+from strawberry.schema import BaseSchema, Schema
 
-from api.persistence.paging import DEFAULT_PAGE
+from schema.document_cache import document_too_large, shared_cache
+from schema.measure import measure
+from schema.shape import Shape, ShapeRefused
 
-LIST_GUESS: Final = 10
-_PAGE_ARGS: Final = ("first", "last")
+MAX_TOKENS: Final = 2000
+MAX_DEPTH: Final = 8
+MAX_ALIASES: Final = 30
+MAX_INTROSPECTION_FIELDS: Final = 2
+MAX_INTROSPECTION_LISTS: Final = 3  # GraphiQL's query: types { fields { args } }
+MAX_REPEATS: Final = 20
+MAX_FIELD_PAIRS: Final = 400
+MAX_MERGE_WORK: Final = 20_000
+MAX_VARIABLE_DEPTH: Final = 16
+TOO_COMPLEX: Final = "QUERY_TOO_COMPLEX"
 
-
-def _is_list(t: GraphQLOutputType) -> bool:
-    if isinstance(t, GraphQLNonNull):
-        t = t.of_type
-    return isinstance(t, GraphQLList)
-
-
-class _Cost:
-    def __init__(self, schema: GraphQLSchema, document: DocumentNode, variables: Mapping[str, Any]):
-        self.schema = schema
-        self.variables = variables
-        self.fragments = {
-            d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
-        }
-
-    def _size(self, node: FieldNode, field_args: Mapping[str, Any]) -> int | None:
-        for arg in node.arguments or ():
-            if arg.name.value in _PAGE_ARGS:
-                value = arg.value
-                if isinstance(value, IntValueNode):
-                    return int(value.value)
-                if isinstance(value, VariableNode):
-                    v = self.variables.get(value.name.value)
-                    return v if isinstance(v, int) else DEFAULT_PAGE
-        for name in _PAGE_ARGS:
-            if name in field_args:
-                default = field_args[name].default_value
-                return default if isinstance(default, int) else DEFAULT_PAGE
-        return None
-
-    def selections(self, selection_set: SelectionSetNode, parent: GraphQLNamedType) -> int:
-        total = 0
-        for sel in selection_set.selections:
-            if isinstance(sel, FieldNode):
-                total += self.field(sel, parent)
-            elif isinstance(sel, InlineFragmentNode):
-                cond = sel.type_condition
-                target = self.schema.get_type(cond.name.value) if cond else parent
-                total += self.selections(sel.selection_set, target or parent)
-            elif isinstance(sel, FragmentSpreadNode):
-                frag = self.fragments.get(sel.name.value)
-                if frag is not None:
-                    target = self.schema.get_type(frag.type_condition.name.value)
-                    total += self.selections(frag.selection_set, target or parent)
-        return total
-
-    def field(self, node: FieldNode, parent: GraphQLNamedType) -> int:
-        if node.name.value.startswith("__") or not isinstance(
-            parent, GraphQLObjectType | GraphQLInterfaceType
-        ):
-            return 1
-        definition = parent.fields.get(node.name.value)
-        if definition is None or node.selection_set is None:
-            return 1
-        size = self._size(node, definition.args)
-        if size is None:
-            size = LIST_GUESS if _is_list(definition.type) else 1
-            if node.name.value in ("edges", "nodes"):
-                size = 1  # counted on the connection field already
-        child = self.selections(node.selection_set, get_named_type(definition.type))
-        return 1 + size * child
+__all__ = ["MAX_TOKENS", "QueryLimits", "storable", "variables_problem"]
 
 
-def estimate_cost(
-    schema: GraphQLSchema,
-    document: DocumentNode,
-    operation_name: str | None,
-    variables: Mapping[str, Any] | None,
-) -> int:
-    """Fields the operation would resolve, lists taken at their requested size."""
-    cost = _Cost(schema, document, variables or {})
-    for op in document.definitions:
-        if not isinstance(op, OperationDefinitionNode):
-            continue
-        if operation_name is not None and (op.name is None or op.name.value != operation_name):
-            continue
-        root = schema.get_root_type(op.operation)
-        return cost.selections(op.selection_set, root) if root else 0
-    return 0
+def _refusal(message: str, code: str = TOO_COMPLEX, **extensions: Any) -> GraphQLError:
+    return GraphQLError(message, extensions={"code": code, **extensions})
+
+
+def variables_problem(variables: Any) -> str | None:
+    """Why these variables cannot be taken as they are, or None. Iterative: any depth."""
+    stack: list[tuple[Any, int]] = [(variables, 0)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_VARIABLE_DEPTH:
+            return f"variables are nested more than {MAX_VARIABLE_DEPTH} levels deep"
+        if isinstance(value, str):
+            if not _is_unicode(value):
+                return "a string in the variables is not valid Unicode (lone surrogate)"
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                if isinstance(key, str) and not _is_unicode(key):
+                    return "a key in the variables is not valid Unicode (lone surrogate)"
+                stack.append((item, depth + 1))
+        elif isinstance(value, list):
+            stack.extend((item, depth + 1) for item in value)
+    return None
+
+
+def _is_unicode(text: str) -> bool:
+    if text.isascii():
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _shape_problem(shape: Shape) -> GraphQLError | None:
+    if shape.depth > MAX_DEPTH:
+        return _refusal(f"query is nested {shape.depth} deep; at most {MAX_DEPTH}")
+    if shape.aliases > MAX_ALIASES:
+        return _refusal(f"{shape.aliases} aliases; at most {MAX_ALIASES}")
+    if shape.repeats > MAX_REPEATS:
+        return _refusal(
+            f"{shape.repeats} fields answer under one name in one selection set; "
+            f"at most {MAX_REPEATS}"
+        )
+    if shape.pairs > MAX_FIELD_PAIRS:
+        return _refusal(
+            f"{shape.pairs} pairs of fields answer under the same name; at most "
+            f"{MAX_FIELD_PAIRS} (each pair is compared to check that they merge)"
+        )
+    if shape.merge > MAX_MERGE_WORK:
+        return _refusal(
+            f"same-named fields with large selections: {shape.merge} comparisons; at most "
+            f"{MAX_MERGE_WORK} (select each field once, or alias the copies)"
+        )
+    if shape.meta_lists > MAX_INTROSPECTION_LISTS:
+        return _refusal(
+            f"introspection lists nested {shape.meta_lists} deep; at most {MAX_INTROSPECTION_LISTS}"
+        )
+    if shape.introspection > MAX_INTROSPECTION_FIELDS:
+        return _refusal(
+            f"{shape.introspection} introspection fields (__schema, __type); "
+            f"at most {MAX_INTROSPECTION_FIELDS} per document"
+        )
+    return None
+
+
+def storable(schema: BaseSchema, query: str, settings: Any) -> bool:
+    """Whether a document is worth remembering (APQ): it is within the size, token and
+    shape limits, and validates. Parse and validation go through the shared cache, so
+    running it right after costs nothing more."""
+    if not isinstance(schema, Schema):
+        return False
+    if document_too_large(query, settings.max_document_bytes) is not None:
+        return False
+    graphql_schema = schema._schema
+    try:
+        entry = shared_cache(settings.document_cache_bytes).parse(query, max_tokens=MAX_TOKENS)
+        every = measure(graphql_schema, entry.document, None, None)[1]
+    except (GraphQLError, ShapeRefused):
+        return False
+    if _shape_problem(every) is not None:
+        return False
+    errors = shared_cache(settings.document_cache_bytes).errors(
+        graphql_schema, entry, tuple(specified_rules)
+    )
+    return not errors
 
 
 class QueryLimits(SchemaExtension):
-    """Cost limit and the introspection switch, read from the request's settings."""
+    """Shape and cost limits and the introspection switch, from the request's settings.
+
+    Listed before `CachedDocuments`: its `on_validate` runs first, and a refusal here
+    means graphql-core never validates the document.
+    """
 
     def _settings(self) -> Any:
         return getattr(self.execution_context.context, "settings", None)
@@ -135,23 +154,31 @@ class QueryLimits(SchemaExtension):
         yield
 
     def on_validate(self) -> Iterator[None]:
-        # Runs after ValidationCache has validated: only valid documents are costed.
         ec = self.execution_context
-        settings = self._settings()
-        if settings is not None and not ec.pre_execution_errors and ec.graphql_document:
-            cost = estimate_cost(
-                ec.schema._schema, ec.graphql_document, ec.operation_name, ec.variables
-            )
-            if cost > settings.max_query_cost:
-                ec.pre_execution_errors = [
-                    GraphQLError(
-                        f"query too complex: estimated cost {cost} exceeds "
-                        f"{settings.max_query_cost}; ask for fewer rows or fields",
-                        extensions={
-                            "code": "QUERY_TOO_COMPLEX",
-                            "cost": cost,
-                            "maxCost": settings.max_query_cost,
-                        },
-                    )
-                ]
+        if ec.pre_execution_errors is None and ec.graphql_document is not None:
+            error = self._problem(ec.graphql_document)
+            if error is not None:
+                ec.pre_execution_errors = [error]
         yield
+
+    def _problem(self, document: DocumentNode) -> GraphQLError | None:
+        ec = self.execution_context
+        problem = variables_problem(ec.variables)
+        if problem is not None:
+            return _refusal(problem, "BAD_USER_INPUT")
+        try:
+            chosen, every = measure(ec.schema._schema, document, ec.operation_name, ec.variables)
+        except ShapeRefused as exc:
+            return _refusal(str(exc), exc.code)
+        shape_error = _shape_problem(every)
+        if shape_error is not None:
+            return shape_error
+        settings = self._settings()
+        if settings is not None and chosen.cost > settings.max_query_cost:
+            return _refusal(
+                f"query too complex: estimated cost {chosen.cost} exceeds "
+                f"{settings.max_query_cost}; ask for fewer rows or fields",
+                cost=chosen.cost,
+                maxCost=settings.max_query_cost,
+            )
+        return None

@@ -102,6 +102,23 @@ class Settings(BaseSettings):
     max_query_cost: int = Field(
         default=20_000, ge=1, description="Estimated fields resolved (list sizes x depth) cap."
     )
+    max_document_bytes: int = Field(
+        default=64 * 1024, ge=1024, description="Largest GraphQL document parsed (UTF-8 bytes)."
+    )
+    document_cache_bytes: int = Field(
+        default=16 * 1024 * 1024,
+        ge=0,
+        description="Parsed and validated documents kept, by estimated bytes.",
+    )
+    max_body_bytes: int = Field(
+        default=256 * 1024, ge=1024, description="Largest HTTP request body; over it: 413."
+    )
+    max_header_bytes: int = Field(
+        default=16 * 1024, ge=1024, description="Largest request line plus headers; over it: 431."
+    )
+    max_ws_message_bytes: int = Field(
+        default=256 * 1024, ge=1024, description="Largest WebSocket message; over it: close 1009."
+    )
     apq_ttl_seconds: int = Field(
         default=86_400, ge=1, description="How long an automatic persisted query is kept."
     )

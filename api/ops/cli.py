@@ -162,6 +162,7 @@ def _start_phones(settings: Settings, count: int) -> subprocess.Popen[bytes]:
 def _run_uvicorn(settings: Settings, uri: str) -> None:
     import uvicorn
 
+    from api.ops.http_limits import header_limited
     from api.ops.logging import log_config, wants_json
     from api.transport.app import create_app
 
@@ -177,9 +178,12 @@ def _run_uvicorn(settings: Settings, uri: str) -> None:
         # SIGTERM: stop accepting, close WebSockets with 1012 (phones reconnect
         # elsewhere), let in-flight requests finish for up to this long.
         timeout_graceful_shutdown=20,
+        # Headers over the limit answer 431 while they arrive, before they are buffered.
+        http=header_limited(settings.max_header_bytes),
+        h11_max_incomplete_event_size=settings.max_header_bytes,
         ws="websockets-sansio",
-        # A phone's messages are tiny; a 1 MiB frame is refused (close 1009).
-        ws_max_size=1024 * 1024,
+        # A phone's messages are tiny; a larger message is refused (close 1009).
+        ws_max_size=settings.max_ws_message_bytes,
         # Compression costs ~50 KiB per idle phone and saves little on tiny payloads.
         ws_per_message_deflate=False,
     )

@@ -39,6 +39,7 @@ from api.transport.graphql_view import NextjobGraphQL
 from api.transport.home import home_routes
 from api.transport.metrics import Metrics, metrics_endpoint
 from api.transport.middleware.idempotency import IdempotencyMiddleware
+from api.transport.middleware.limits import RequestLimitsMiddleware
 from api.transport.middleware.metrics import MetricsMiddleware
 from api.transport.middleware.request_id import RequestIdMiddleware
 from api.transport.middleware.security_headers import SecurityHeadersMiddleware
@@ -155,6 +156,12 @@ def create_app(settings: Settings, mongodb_uri: str, clock: Clock = utcnow) -> S
             Middleware(RequestIdMiddleware),
             Middleware(SecurityHeadersMiddleware, tile_url=settings.map_tile_url),
             Middleware(MetricsMiddleware, metrics=metrics),
+            # Sizes are judged before anything below reads or buffers a byte.
+            Middleware(
+                RequestLimitsMiddleware,
+                max_body_bytes=settings.max_body_bytes,
+                max_header_bytes=settings.max_header_bytes,
+            ),
             Middleware(IdempotencyMiddleware),
         ],
         lifespan=lifespan,

@@ -39,6 +39,16 @@ from api.transport.http_spec import (
 )
 from api.transport.ws_handlers import LegacyWSHandler, TransportWSHandler, principal_from_params
 from schema.context import Context
+from schema.limits import storable
+
+
+class Undecodable(json.JSONDecodeError):
+    """A message that is not JSON for a reason `json.loads` does not report as such."""
+
+    def __init__(self, msg: str, pos: int) -> None:
+        super().__init__(msg, "", pos)
+        self.msg = msg
+
 
 SUBSCRIPTION_OVER_HTTP = (
     "subscriptions are not served over HTTP: open a WebSocket to /graphql "
@@ -90,6 +100,32 @@ class NextjobGraphQL(GraphQL[Context, None]):
         await access.check_rate(principal)
         request.state.principal = principal
 
+    def decode_json(self, data: str | bytes) -> object:
+        """JSON; bad UTF-8 and too deep nesting are decode errors (HTTP 400, WS 4400),
+        not the 500 that `json.loads` would give."""
+        try:
+            text = data.decode("utf-8") if isinstance(data, bytes) else data
+        except UnicodeDecodeError as exc:
+            raise Undecodable("the request is not valid UTF-8", exc.start) from exc
+        try:
+            return json.loads(text)
+        except RecursionError as exc:
+            raise Undecodable("the JSON is nested too deeply", 0) from exc
+
+    def parse_json(self, data: str | bytes) -> Any:
+        """An HTTP body (or GET `variables`): a JSON object, array or null, else 400."""
+        try:
+            value = self.decode_json(data)
+        except Undecodable as exc:
+            raise HTTPException(400, exc.msg) from exc
+        except json.JSONDecodeError as exc:
+            raise HTTPException(400, "Unable to parse request body as JSON") from exc
+        if value is None:
+            return {}  # `null`: as if nothing was sent
+        if not isinstance(value, dict | list):
+            raise HTTPException(400, "expected a JSON object")
+        return value
+
     async def get_sub_response(self, request: Request | WebSocket) -> Response:
         sub = SubResponse(getattr(request.state, "media_type", JSON))
         request.state.sub_response = sub
@@ -105,11 +141,13 @@ class NextjobGraphQL(GraphQL[Context, None]):
         request_data: GraphQLRequestData,
     ) -> ExecutionResult:
         access: Access = request.app.state.access
+        schema, settings = self.schema, request.app.state.settings
         request_data.query = await access.documents.resolve(
             context.principal,
             request_data.query,
             request_data.extensions,
             await _document_id(request_adapter),
+            vet=lambda query: storable(schema, query, settings),
         )
         # Subscriptions stream over WebSocket only; strawberry would run one over plain
         # HTTP as a query (`{"myJob": null}`).
@@ -192,6 +230,6 @@ async def _document_id(request: AsyncHTTPRequestAdapter) -> Any:
         return request.query_params.get("documentId")
     try:
         body = json.loads(await request.get_body())
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
     return body.get("documentId") if isinstance(body, dict) else None

@@ -111,7 +111,7 @@ class LegacyWSHandler(Membership, BaseGraphQLWSHandler[Context, None]):
         if self.connection_acknowledged:
             payload = message["payload"]
             try:
-                query = await resolve_query(self.context, payload)
+                query = await resolve_query(self.context, payload, self.schema)
             except NextjobError as exc:
                 await self.send_message(
                     {"type": "error", "id": message["id"], "payload": error_payload(exc)}

@@ -9,12 +9,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from graphql import GraphQLFormattedError
+from strawberry.schema.base import BaseSchema
 
 from api.access.front_door import Access, RateLimited
 from api.core.errors import Forbidden, InvalidInput, NextjobError, Unauthenticated, Unavailable
 from api.core.principal import Principal
 from api.transport.sockets import EXPIRED, REVOKED, TOO_MANY, SocketRegistry, expired
 from schema.context import Context
+from schema.limits import storable
 
 
 async def principal_from_params(
@@ -57,9 +59,11 @@ def registry_of(context: Context) -> SocketRegistry:
     return registry
 
 
-async def resolve_query(context: Context, payload: Mapping[str, Any]) -> str:
-    """The document to run for a subscribe payload, after the rate limit and PQ rules."""
+async def resolve_query(context: Context, payload: Mapping[str, Any], schema: BaseSchema) -> str:
+    """The document to run for a subscribe payload, after the rate limit and PQ rules;
+    an APQ registration is kept only if the document parses and validates (`storable`)."""
     access = access_of(context)
+    settings = context.settings
     if context.principal is not None:
         await access.check_rate(context.principal)
     query = await access.documents.resolve(
@@ -67,6 +71,7 @@ async def resolve_query(context: Context, payload: Mapping[str, Any]) -> str:
         payload.get("query"),
         payload.get("extensions"),
         payload.get("documentId"),
+        vet=lambda query: storable(schema, query, settings),
     )
     if query is None:
         raise InvalidInput("no GraphQL query (or documentId) in the message", "query")

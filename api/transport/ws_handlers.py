@@ -115,7 +115,7 @@ class TransportWSHandler(Membership, BaseGraphQLTransportWSHandler[Context, None
         if self.connection_acknowledged and message["id"] not in self.operations:
             payload = message["payload"]
             try:
-                query = await resolve_query(self.context, payload)
+                query = await resolve_query(self.context, payload, self.schema)
             except NextjobError as exc:
                 await self.send_message(
                     {"id": message["id"], "type": "error", "payload": [error_payload(exc)]}

@@ -165,7 +165,7 @@ async def _principal(access: Access, headers: Headers, client: str | None) -> Pr
 def _client_mutation_id(body: bytes) -> str | None:
     try:
         data: Any = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested too deep: the view says 400
         return None
     extensions = data.get("extensions") if isinstance(data, dict) else None
     value = extensions.get("clientMutationId") if isinstance(extensions, dict) else None
