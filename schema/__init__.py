@@ -13,6 +13,7 @@ from schema.apikeys import ApiKeyMutation, ApiKeyQuery
 from schema.board import BoardQuery, BoardSubscription
 from schema.context import Context
 from schema.customers import CustomerMutation, CustomerQuery
+from schema.desk import DeskQuery
 from schema.dispatcher import DispatcherMutation, DispatcherQuery
 from schema.document_cache import CachedDocuments
 from schema.errors import ErrorCodes, classify
@@ -38,6 +39,7 @@ RootQuery = merge_types(
         TeamQuery,
         CustomerQuery,
         AccountQuery,
+        DeskQuery,
     ),
 )
 RootMutation = merge_types(

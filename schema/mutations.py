@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
+from api.customers.service_area import check_service_area
 from api.dispatch import booking, duty, overrides, work
 from api.dispatch.booking_checks import prepare_booking
 from schema.context import Info
@@ -18,6 +19,7 @@ class Mutation:
     @strawberry.mutation(description="Book a call into the bucket.", extensions=allow(Booker))
     async def book_job(self, info: Info, input: BookJobInput) -> Job:
         ctx = info.context
+        check_service_area(ctx.settings, input.lat, input.lon, input.address)
         checked = await prepare_booking(
             ctx.dispatch.store,
             input.to_booking(),

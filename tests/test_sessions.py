@@ -118,22 +118,42 @@ async def test_failed_sign_ins_are_throttled_per_account(
 async def test_refresh_rotates_and_reuse_revokes_the_family(
     store: Store, http: httpx.AsyncClient
 ) -> None:
-    """Each refresh gives a new refresh token; replaying an old one ends the whole session."""
+    """Each refresh gives a new refresh token; replaying an older one ends the whole session."""
     await make_account(store, "rota")
     first = (await app_sign_in(http, "rota")).json()
     r1 = await http.post("/auth/refresh", json={"refreshToken": first["refreshToken"]})
     assert r1.status_code == 200, r1.text
     second = r1.json()
     assert second["refreshToken"] != first["refreshToken"]
-    assert (await me(http, second["accessToken"])).status_code == 200
+    r2 = await http.post("/auth/refresh", json={"refreshToken": second["refreshToken"]})
+    assert r2.status_code == 200, r2.text
+    third = r2.json()
+    assert (await me(http, third["accessToken"])).status_code == 200
 
     replay = await http.post("/auth/refresh", json={"refreshToken": first["refreshToken"]})
     assert replay.status_code == 401
     assert "reused" in replay.json()["error"]["message"]
     # The thief's replay also ended the legitimate holder's tokens.
-    after = await http.post("/auth/refresh", json={"refreshToken": second["refreshToken"]})
+    after = await http.post("/auth/refresh", json={"refreshToken": third["refreshToken"]})
     assert after.status_code == 401
-    assert (await me(http, second["accessToken"])).status_code == 401
+    assert (await me(http, third["accessToken"])).status_code == 401
+
+
+async def test_a_page_that_left_mid_refresh_keeps_its_session(
+    store: Store, http: httpx.AsyncClient
+) -> None:
+    """The token rotated out a moment ago (its answer never reached the page) is honoured
+    once more within the grace period instead of signing the person out everywhere."""
+    await make_account(store, "racer")
+    first = (await app_sign_in(http, "racer")).json()
+    lost = await http.post("/auth/refresh", json={"refreshToken": first["refreshToken"]})
+    assert lost.status_code == 200  # the answer the leaving page never stored
+    again = await http.post("/auth/refresh", json={"refreshToken": first["refreshToken"]})
+    assert again.status_code == 200, again.text
+    assert (await me(http, again.json()["accessToken"])).status_code == 200
+    # The session rotated on: the lost answer's token is now the one that is stale.
+    stale = lost.json()["refreshToken"]
+    assert stale != again.json()["refreshToken"]
 
 
 async def test_browser_refresh_uses_an_httponly_cookie_with_csrf_checks(

@@ -81,8 +81,8 @@ async def sign_in(page: Page, api: ApiProcess, login: str, password: str = PASSW
 
 
 async def test_each_role_signs_in_and_lands_on_its_page(page: Page, api: ApiProcess) -> None:
-    """Manager and dispatcher reach the live board, CSR and technician (sent to /tech) only
-    the board's notice; sign-out returns to /signin and the session no longer works."""
+    """Manager and dispatcher reach the live board, the CSR the desk, the technician /tech
+    (and only the board's notice at /map); sign-out returns to /signin and ends the session."""
     for login, path in (("morgan@example.com", "/map/"), ("dana", "/map/")):
         await sign_in(page, api, login)
         await expect(page).to_have_url(f"{api.base_url}{path}")
@@ -101,9 +101,9 @@ async def test_each_role_signs_in_and_lands_on_its_page(page: Page, api: ApiProc
         await expect(page).to_have_url(f"{api.base_url}/signin")
         await expect(page.get_by_role("button", name="Sign in")).to_be_visible()
 
-    await sign_in(page, api, "casey")
-    await expect(page).to_have_url(f"{api.base_url}/map/")
-    await expect(page.locator("#not-for-you")).to_be_visible()
+    await sign_in(page, api, "casey")  # a CSR: the booking desk
+    await expect(page).to_have_url(f"{api.base_url}/console/desk/")
+    await expect(page.locator("#app")).to_have_attribute("data-ready", "true")
     await page.locator("#logout").click()
     await expect(page).to_have_url(f"{api.base_url}/signin")
 

@@ -9,11 +9,13 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Dialog, Page, async_playwright, expect
 
+from api.core.domain import Role
 from api.ops.seed import seed_demo
 from api.persistence.store import Store
-from tests.gql import Client, token
+from tests.browser import sign_in_as
+from tests.gql import Client
 from tests.servers import ROOT, ApiProcess
-from tests.test_map_browser import CHROMIUM, CHROMIUM_ARGS, WAIT_MS, open_board
+from tests.test_map_browser import CHROMIUM, CHROMIUM_ARGS, WAIT_MS
 
 pytestmark = pytest.mark.slow
 
@@ -57,9 +59,9 @@ async def test_a_manager_adds_a_technician_with_a_skill_and_a_shift(
 ) -> None:
     """On the Team page a manager adds a skill, then a tech with it and a Mon-Sat shift: the
     tech is listed with both and stored so; edit and deactivate follow."""
-    await page.goto(f"{api.base_url}/console/team?token={token('manager', 'mgr_page')}")
+    await sign_in_as(page, api.base_url, store, "mgr_page", Role.MANAGER)
+    await page.goto(f"{api.base_url}/console/team")
     await expect(page.locator("#app")).to_have_attribute("data-ready", "true")
-    assert "token=" not in page.url
     await expect(page.locator("#tech-rows tr")).to_have_count(14)
 
     await page.fill("#skill-name", "solar")
@@ -116,7 +118,8 @@ async def test_a_manager_adds_a_technician_with_a_skill_and_a_shift(
 
 async def test_a_stale_edit_shows_the_conflict(api: ApiProcess, store: Store, page: Page) -> None:
     """Someone else edits the tech first: saving the form shows CONFLICT, nothing is lost."""
-    await page.goto(f"{api.base_url}/console/team?token={token('manager', 'mgr_page')}")
+    await sign_in_as(page, api.base_url, store, "mgr_page", Role.MANAGER)
+    await page.goto(f"{api.base_url}/console/team")
     await expect(page.locator("#app")).to_have_attribute("data-ready", "true")
     await (
         page.locator('#tech-rows tr[data-tech-id="tech_01"]')
@@ -131,19 +134,21 @@ async def test_a_stale_edit_shows_the_conflict(api: ApiProcess, store: Store, pa
     assert doc is not None and doc["name"] != "Changed In The Page"
 
 
-async def test_a_dispatcher_token_is_not_enough(api: ApiProcess, page: Page) -> None:
-    """The Team page asks again when the token is not a manager's."""
-    await page.goto(f"{api.base_url}/console/team?token={token('dispatcher', 'd_page')}")
-    await expect(page.locator("#login")).to_be_visible()
-    await expect(page.locator("#login-error")).to_contain_text("needs a manager")
-    await expect(page.locator("#app")).to_have_attribute("data-ready", "false")
+async def test_a_dispatcher_is_not_a_manager(api: ApiProcess, store: Store, page: Page) -> None:
+    """A signed-in dispatcher opening the Team page is told it is the managers' alone."""
+    await sign_in_as(page, api.base_url, store, "d_page", Role.DISPATCHER)
+    await page.goto(f"{api.base_url}/console/team")
+    await expect(page.get_by_text("Only managers can manage the team.")).to_be_visible()
+    await expect(page.locator("#tech-form")).to_have_count(0)
 
 
 async def test_a_deactivated_technician_leaves_the_live_map(
     api: ApiProcess, store: Store, page: Page, client_for: Callable[[str, str], Client]
 ) -> None:
     """Deactivating a tech on the Team page's API removes their marker from an open map."""
-    await open_board(page, api)
+    await sign_in_as(page, api.base_url, store, "dispatch_test", Role.DISPATCHER)
+    await expect(page.locator("#app")).to_have_attribute("data-ready", "true")
+    await expect(page.locator("#conn")).to_have_text("Live")
     await expect(page.locator(".tech-marker")).to_have_count(14)
     deactivate = "mutation($id: ID!) { deactivateTechnician(id: $id) { status } }"
     await client_for("manager", "mgr_1").execute(deactivate, {"id": "tech_02"})

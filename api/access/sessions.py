@@ -28,6 +28,10 @@ from api.core.principal import Principal
 from api.persistence.store import Doc, translate
 
 CHECK_SECONDS: Final = 1.0
+# A page that navigates away while its refresh is in flight never stores the new cookie;
+# the next page presents the token just rotated out. Within this long that is a race,
+# not a theft (and the thief would hold a token the owner is also using within seconds).
+REUSE_GRACE: Final = timedelta(seconds=10)
 _KEEP_PREVIOUS: Final = 50  # old refresh hashes remembered per session, to spot reuse
 _CACHE_MAX: Final = 20_000
 
@@ -38,6 +42,16 @@ Announce = Callable[[Sequence[str]], Awaitable[None]]
 
 async def _silent(keys: Sequence[str]) -> None:
     return None
+
+
+def _just_used(session: Doc, now: datetime) -> bool:
+    """Rotated within the grace period (naive datetimes from the driver are UTC)."""
+    used: datetime | None = session.get("last_used_at")
+    if used is None:
+        return False
+    if used.tzinfo is None:
+        used = used.replace(tzinfo=UTC)
+    return now - used <= REUSE_GRACE
 
 
 def _now() -> datetime:
@@ -130,10 +144,40 @@ class Sessions:
         old: Doc | None = await self._write(self.collection.find_one({"_id": sid}))
         if old is not None and old["revoked_at"] is None:
             stored = old.get("previous_hashes", [])
+            if stored and hmac.compare_digest(stored[-1], digest) and _just_used(old, now):
+                # The token rotated out moments ago: a page left (or a tab raced) before the
+                # new cookie landed. A short grace, as RFC 9700 allows, instead of signing
+                # the person out everywhere; older tokens still revoke the family.
+                raced = await self._rotate_from(old, new, now)
+                if raced is not None:
+                    return Issued(raced, new)
             if any(hmac.compare_digest(h, digest) for h in stored):
                 await self.revoke([sid], "refresh token reused")
                 raise Unauthenticated("refresh token reused; the session has been signed out")
         raise Unauthenticated("the session has ended; sign in again")
+
+    async def _rotate_from(self, current: Doc, new: str, now: datetime) -> Doc | None:
+        """Rotate from the session's current token (compare-and-swap on its hash)."""
+        doc: Doc | None = await self._write(
+            self.collection.find_one_and_update(
+                {
+                    "_id": current["_id"],
+                    "refresh_hash": current["refresh_hash"],
+                    "revoked_at": None,
+                },
+                {
+                    "$set": {"refresh_hash": _digest(new), "last_used_at": now},
+                    "$push": {
+                        "previous_hashes": {
+                            "$each": [current["refresh_hash"]],
+                            "$slice": -_KEEP_PREVIOUS,
+                        }
+                    },
+                },
+                return_document=ReturnDocument.AFTER,
+            )
+        )
+        return doc
 
     async def end_by_refresh(self, refresh_token: str) -> bool:
         """Sign out the session this (current) refresh token belongs to; False if none."""

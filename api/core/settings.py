@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from api.core.clock import parse_hhmm
+from api.core.domain import JobKind
 
 
 class Settings(BaseSettings):
@@ -153,6 +157,86 @@ class Settings(BaseSettings):
     api_key_lookup_per_minute: int = Field(
         default=60, ge=0, description="Uncached API key lookups per minute per client address."
     )
+
+    # ---- the booking desk ----------------------------------------------------------------
+    geocoder: str = Field(
+        default="none",
+        pattern="^(nominatim|photon|opencage|none)$",
+        description="Address lookup: `nominatim`, `photon`, `opencage` (key) or `none` (pin).",
+    )
+    geocoder_url: str | None = Field(
+        default=None,
+        description="The geocoder's base URL (your own Nominatim/Photon); unset: its public one.",
+    )
+    geocoder_key: str | None = Field(default=None, description="API key of a keyed geocoder.")
+    geocoder_user_agent: str = Field(
+        default="nextjob-booking-desk", min_length=1, description="User-Agent sent to geocoders."
+    )
+    geocoder_timeout: float = Field(
+        default=4.0, gt=0, le=30, description="Seconds before a geocoder counts as failed."
+    )
+    service_area_center: str = Field(
+        default="30.2672,-97.7431",
+        pattern=r"^\s*-?\d+(\.\d+)?\s*,\s*-?\d+(\.\d+)?\s*$",
+        description="The company's base as `lat,lon` (the service area's centre).",
+    )
+    service_area_radius_km: float = Field(
+        default=80.0, ge=0, description="Bookings farther than this from the base are refused."
+    )
+    service_area_geojson: str | None = Field(
+        default=None,
+        description="A GeoJSON Polygon/MultiPolygon; when set it replaces the radius.",
+    )
+    booking_windows: str = Field(
+        default="08:00-12:00,12:00-16:00",
+        pattern=r"^\s*\d{1,2}:\d{2}-\d{1,2}:\d{2}(\s*,\s*\d{1,2}:\d{2}-\d{1,2}:\d{2})*\s*$",
+        description="Arrival windows offered each day: local `HH:MM-HH:MM`, comma-separated.",
+    )
+    booking_utilization: float = Field(
+        default=0.75,
+        gt=0,
+        le=1,
+        description="Share of shift time bookable on site (the rest drives).",
+    )
+    kind_default_values: str = Field(
+        default="REPAIR=350,BROKEN_EQUIPMENT=650,MAINTENANCE=180,INSTALL=4500,ESTIMATE=0",
+        description="The desk's starting value per job kind, `KIND=dollars`, comma-separated.",
+    )
+
+    @model_validator(mode="after")
+    def _keyed_geocoder(self) -> Settings:
+        if self.geocoder == "opencage" and not self.geocoder_key:
+            raise ValueError("NEXTJOB_GEOCODER=opencage needs NEXTJOB_GEOCODER_KEY")
+        return self
+
+    @field_validator("booking_windows")
+    @classmethod
+    def _windows(cls, value: str) -> str:
+        for part in value.split(","):
+            start, _, end = (p.strip() for p in part.partition("-"))
+            if parse_hhmm(end) <= parse_hhmm(start):
+                raise ValueError(f"booking window {part.strip()!r} must end after it starts")
+        return value
+
+    @field_validator("kind_default_values")
+    @classmethod
+    def _kind_values(cls, value: str) -> str:
+        for part in value.split(","):
+            name, _, amount = part.partition("=")
+            if name.strip().upper() not in JobKind.__members__:
+                raise ValueError(f"unknown job kind {name.strip()!r} in default values")
+            if not 0 <= float(amount) <= 100_000:
+                raise ValueError(f"default value {part.strip()!r} must be $0-100,000")
+        return value
+
+    @field_validator("service_area_geojson")
+    @classmethod
+    def _is_area(cls, value: str | None) -> str | None:
+        if value:
+            kind = json.loads(value).get("type")
+            if kind not in ("Polygon", "MultiPolygon", "Feature"):
+                raise ValueError("NEXTJOB_SERVICE_AREA_GEOJSON must be a Polygon or MultiPolygon")
+        return value or None
 
     def base_url(self) -> str:
         return self.public_url or f"http://{self.host}:{self.port}"

@@ -1,5 +1,5 @@
-"""The pages: the dispatcher's live map at /map, the managers' /console/team, the
-technician's app at /tech and the customer's tracking page.
+"""The pages: the dispatcher's live map at /map, the console's /console/team (managers)
+and /console/desk (CSRs), the technician's app at /tech and the customer's tracking page.
 
 Each page is static files from `web/public` (Leaflet from `web/node_modules`) plus the
 little configuration it needs; the pages talk only to the public GraphQL API.
@@ -42,17 +42,38 @@ def map_routes() -> list[BaseRoute]:
 
 
 def console_routes() -> list[BaseRoute]:
-    """The managers' console pages: /console/team (plain ES modules shared with /map)."""
+    """The console pages: /console/team (managers; ES modules shared with /map) and
+    /console/desk (CSRs)."""
     public = WEB / "public"
     return [
         Route("/console/team", _team_with_slash, methods=["GET"]),
         Mount("/console/js", StaticFiles(directory=public / "js", check_dir=False)),
         Mount("/console/team", StaticFiles(directory=public / "team", html=True, check_dir=False)),
+        *desk_routes(),
     ]
 
 
 async def _team_with_slash(request: Request) -> RedirectResponse:
     return RedirectResponse(request.url.replace(path="/console/team/"), status_code=307)
+
+
+def desk_routes() -> list[BaseRoute]:
+    """The CSR's booking desk at /console/desk: its own page and modules, the same
+    Leaflet, and the same small configuration as the map."""
+    leaflet = WEB / "node_modules" / "leaflet" / "dist"
+    return [
+        Route("/console/desk", _desk_with_slash, methods=["GET"]),
+        Route("/console/desk/config.json", map_config, methods=["GET"]),
+        Mount("/console/desk/leaflet", StaticFiles(directory=leaflet, check_dir=False)),
+        Mount(
+            "/console/desk",
+            StaticFiles(directory=WEB / "public" / "desk", html=True, check_dir=False),
+        ),
+    ]
+
+
+async def _desk_with_slash(request: Request) -> RedirectResponse:
+    return RedirectResponse(request.url.replace(path="/console/desk/"), status_code=307)
 
 
 async def _with_slash(request: Request) -> RedirectResponse:

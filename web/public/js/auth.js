@@ -3,7 +3,7 @@
 // in this module's memory and is renewed before it expires. Nothing goes in URLs or storage.
 
 const JSON_HEADERS = { 'Content-Type': 'application/json', 'X-Nextjob-CSRF': '1' };
-const LANDING = { MANAGER: '/map/', DISPATCHER: '/map/', CSR: '/map/', TECHNICIAN: '/tech' };
+const LANDING = { MANAGER: '/map/', DISPATCHER: '/map/', CSR: '/console/desk/', TECHNICIAN: '/tech/' };
 
 let access = null;
 let who = null;
@@ -115,12 +115,8 @@ export async function signOutEverywhere() {
   }
 }
 
-/** Where a role starts. CSRs get the console's desk once it exists. */
+/** Where a role starts. */
 export async function landingFor(role) {
-  if (role === 'CSR') {
-    const desk = await fetch('/console/desk', { method: 'HEAD' }).catch(() => null);
-    if (desk?.ok) return '/console/desk';
-  }
   return LANDING[role] ?? '/signin';
 }
 

@@ -4,7 +4,7 @@
 
 import { $, h, toast } from './dom.js';
 import { GraphQLError, gql } from './api.js';
-import { askForToken, signOut, takeTokenFromUrl, token } from './auth.js';
+import { requireSession, signOut } from './auth.js';
 import { buildShiftGrid, fillForm, readForm, renderSkillChoices, shiftSummary } from './team-form.js';
 
 const TECH = `id version name phone skills status shiftStart shiftEnd
@@ -26,29 +26,17 @@ const SAVE_COMPANY = `mutation($input: CompanyInput!, $version: Int) {
 
 const state = { techs: new Map(), skills: [], company: null, editing: null };
 
-/**
- * The page's bearer token: today a pasted manager token (as on the map page). The only
- * place that knows how a token is obtained, so switching to the sign-in session is here.
- */
-async function acquireToken() {
-  let problem = takeTokenFromUrl() ? '' : 'Paste a manager token to manage the team.';
-  for (;;) {
-    if (!token()) await askForToken(problem);
-    try {
-      const { me } = await gql('{ me { role } }');
-      if (me.role === 'MANAGER') return;
-      problem = `This token is for a ${me.role.toLowerCase()}; the Team page needs a manager.`;
-    } catch (error) {
-      if (error.code !== 'UNAUTHENTICATED') throw error;
-      problem = `Sign-in failed: ${error.message}`;
-    }
-    signOut();
-  }
+/** The signed-in manager; anyone else is told the page is not theirs. */
+async function acquireSession() {
+  const me = await requireSession();
+  if (me.role === 'MANAGER') return true;
+  $('#app').replaceChildren(h('p', { class: 'notice' }, 'Only managers can manage the team.'));
+  return false;
 }
 
 async function start() {
-  $('#logout').addEventListener('click', () => { signOut(); location.reload(); });
-  await acquireToken();
+  $('#logout').addEventListener('click', () => signOut());
+  if (!(await acquireSession())) return;
   buildShiftGrid();
   $('#tech-form').addEventListener('submit', saveTech);
   $('#tech-cancel').addEventListener('click', () => edit(null));
