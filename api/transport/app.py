@@ -25,7 +25,10 @@ from api.core.clock import Clock, utcnow
 from api.core.errors import NextjobError
 from api.core.settings import Settings
 from api.core.tasks import cancel_all
-from api.customers.notifications import Notifier, make_sender
+from api.customers.company import settings_company
+from api.customers.delivery import DeliveryRules, OutboxWorker
+from api.customers.eta_policy import EtaRules
+from api.customers.notifications import Notifier
 from api.customers.timing import CustomerTiming
 from api.dispatch.maintenance_bump import MaintenanceBump
 from api.dispatch.overrides import DispatcherActions
@@ -38,7 +41,7 @@ from api.transport.metrics import Metrics, metrics_endpoint
 from api.transport.middleware.idempotency import IdempotencyMiddleware
 from api.transport.middleware.metrics import MetricsMiddleware
 from api.transport.middleware.request_id import RequestIdMiddleware
-from api.transport.pages import map_routes, tracking_page
+from api.transport.pages import map_routes, tracking_routes
 from api.voice.acknowledgements import Acknowledgements
 from api.voice.service import VoiceService
 from realtime import create_broker
@@ -59,6 +62,7 @@ def create_app(settings: Settings, mongodb_uri: str, clock: Clock = utcnow) -> S
         service: DispatchService | None = None
         access: Access | None = None
         planner: LookaheadPlanner | None = None
+        outbox: OutboxWorker | None = None
         try:
             await store.ensure_indexes()
             await broker.connect()
@@ -73,7 +77,10 @@ def create_app(settings: Settings, mongodb_uri: str, clock: Clock = utcnow) -> S
             app.state.service = service
             app.state.reader = Reader(store)
             app.state.access = access = await open_access(settings, store)
-            notifier = Notifier(store, make_sender(settings.notify_webhook_url), clock)
+            notifier = Notifier(store, settings_company(settings), clock, _eta_rules(settings))
+            outbox = OutboxWorker(store, _delivery_rules(settings), clock)
+            notifier.committed = outbox.wake
+            await outbox.start()
             app.state.timing = CustomerTiming(store, notifier, settings.base_url())
             app.state.voice = VoiceService(service, notifier, clock)
             app.state.actions = DispatcherActions(service, notifier)
@@ -83,6 +90,7 @@ def create_app(settings: Settings, mongodb_uri: str, clock: Clock = utcnow) -> S
             await service.start()
             app.state.planner = planner = LookaheadPlanner(service)
             await planner.start()
+            app.state.timing.expected = planner.expected
             healer = asyncio.create_task(
                 _heal_forever(service, app.state.timing, app.state.acks, settings, planner)
             )
@@ -97,6 +105,8 @@ def create_app(settings: Settings, mongodb_uri: str, clock: Clock = utcnow) -> S
                 await cancel_all([healer])
             if planner is not None:
                 await planner.stop()
+            if outbox is not None:
+                await outbox.stop()
             if service is not None:
                 await service.stop()
             if access is not None:
@@ -118,7 +128,7 @@ def create_app(settings: Settings, mongodb_uri: str, clock: Clock = utcnow) -> S
             Route("/readyz", readyz, methods=["GET"]),
             Route("/metrics", metrics_endpoint, methods=["GET"]),
             Route("/graphql", graphql, methods=["GET", "POST"]),
-            Route("/track/{token}", tracking_page, methods=["GET"]),
+            *tracking_routes(),
             WebSocketRoute("/graphql", graphql),
             *map_routes(),
         ],
@@ -130,6 +140,24 @@ def create_app(settings: Settings, mongodb_uri: str, clock: Clock = utcnow) -> S
             Middleware(IdempotencyMiddleware),
         ],
         lifespan=lifespan,
+    )
+
+
+def _eta_rules(settings: Settings) -> EtaRules:
+    return EtaRules(
+        material=timedelta(minutes=settings.eta_material_minutes),
+        stable=timedelta(seconds=settings.eta_stable_seconds),
+        interval=timedelta(minutes=settings.eta_notice_interval_minutes),
+    )
+
+
+def _delivery_rules(settings: Settings) -> DeliveryRules:
+    return DeliveryRules(
+        url=settings.notify_webhook_url,
+        secret=settings.notify_webhook_secret,
+        max_attempts=settings.notify_max_attempts,
+        backoff=timedelta(seconds=settings.notify_backoff_seconds),
+        lease=timedelta(seconds=settings.notify_lease_seconds),
     )
 
 
@@ -169,6 +197,7 @@ async def _heal_forever(
             now = service.clock()
             await timing.send_heads_up(now)
             await timing.send_missed_windows(now)
+            await timing.review_etas(now)
             await acks.sweep_unacknowledged(
                 now,
                 timedelta(seconds=settings.ack_timeout_seconds),
