@@ -74,6 +74,9 @@ class Settings(BaseSettings):
     notify_lease_seconds: float = Field(
         default=30.0, gt=0, description="A claimed notice is re-sent if not settled by then."
     )
+    track_poll_seconds: float = Field(
+        default=15.0, ge=1, description="How often the customer's tracking page refreshes."
+    )
     company_name: str = Field(
         default="Hill Country Home Services",
         min_length=1,

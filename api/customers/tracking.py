@@ -62,7 +62,7 @@ async def public_view(
         "eta": wording.around(arrival, now, zone) if arrival else None,
         "technician": None,
         "position": None,
-        "live": status in LIVE,
+        "live": status in (*LIVE, "on_site"),  # the page keeps polling until done
     }
     if job.get("arrived_at") and status in ("on_site", "completed"):
         view["arrived"] = wording.clock_time(job["arrived_at"], zone)

@@ -100,18 +100,20 @@ async def tracking_page(request: Request) -> Response:
     if view is None:
         if want_json:
             return JSONResponse({"expired": True}, 404, headers=headers)
-        page = _fill(EXPIRED, company.name, company.phone, "")
+        page = _fill(EXPIRED, company.name, company.phone, "", "")
         return HTMLResponse(page, 404, headers=headers)
     if want_json:
         return JSONResponse(view, headers=headers)
-    page = _fill(PAGE, company.name, company.phone, settings.map_tile_url)
+    poll_ms = str(int(settings.track_poll_seconds * 1000))
+    page = _fill(PAGE, company.name, company.phone, settings.map_tile_url, poll_ms)
     return HTMLResponse(page, headers=headers)
 
 
-def _fill(template: Path, name: str, phone: str, tiles: str) -> str:
-    """The static page with the company's name, phone and tile server filled in, escaped."""
+def _fill(template: Path, name: str, phone: str, tiles: str, poll_ms: str) -> str:
+    """The static page with the company's name, phone, tile server and refresh period
+    filled in, escaped (attribute-safe)."""
     dial = "".join(c for c in phone if c.isdigit() or c == "+")
-    values = {"company": name, "phone": phone, "dial": dial, "tiles": tiles}
+    values = {"company": name, "phone": phone, "dial": dial, "tiles": tiles, "poll": poll_ms}
     text = template.read_text()
     for key, value in values.items():
         text = text.replace("{{" + key + "}}", html.escape(value, quote=True))

@@ -1,8 +1,8 @@
 // The customer's tracking page: polls its own `.json` view and redraws. No inline code
 // (the page's CSP forbids it); Leaflet arrives as the global `L` from a deferred script.
 
-const POLL_MS = 15000;
-const SLOW_POLL_MS = 60000;
+const POLL_MS = Number(document.querySelector('meta[name="poll-ms"]')?.content) || 15000;
+const SLOW_POLL_MS = Math.max(POLL_MS, 60000);
 
 const $ = (id) => document.getElementById(id);
 const token = decodeURIComponent(location.pathname.split("/").pop() || "");
