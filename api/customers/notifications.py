@@ -16,6 +16,7 @@ from api.core.clock import Clock, utcnow
 from api.customers import wording
 from api.customers.company import CompanySource
 from api.customers.eta_policy import EtaRules, worth_telling
+from api.customers.notices import KINDS, Facts, compose
 from api.persistence.driver_errors import maps_driver_errors
 from api.persistence.outbox import Delivery, Session, commit_notice, for_job, stage
 from api.persistence.store import Doc, Store
@@ -102,10 +103,9 @@ class Notifier:
                 now=now,
             ):
                 return None
-            words = wording.later(company, eta, now, None)
             job_set = {"customer_eta": told(eta, now, kind), "eta_change_at": now}
-        elif kind == "rescheduled":
-            words = wording.rescheduled(company, job["window_start"], job["window_end"], now)
+        if kind in KINDS:
+            words = compose(company, kind, job, Facts(now, eta))
         else:
             words = wording.generic(company, text or "")
         message = self.message(job, kind, words, eta, now)

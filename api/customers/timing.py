@@ -12,16 +12,17 @@ against it, never contradicting it for a wobble.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, timedelta
 
-from api.customers import wording
 from api.customers.company import CompanySource
 from api.customers.eta_policy import Candidate, Change, EtaRules, review
+from api.customers.notices import Facts, compose
 from api.customers.notifications import Notifier, told
 from api.customers.places import point
 from api.customers.tracking import tracking_token
 from api.persistence.driver_errors import maps_driver_errors
-from api.persistence.outbox import remember
+from api.persistence.outbox import Session, remember
 from api.persistence.store import Doc, Store
 from routing import GeodesicTravel, TravelModel
 
@@ -54,6 +55,21 @@ class CustomerTiming:
     async def tracking_url(self, job: Doc) -> str:
         return f"{self.public_url}/track/{await tracking_token(self.store, job)}"
 
+    async def words(self, job: Doc, kind: str, facts: Facts, *, link: bool = True) -> str:
+        """The notice's text in the company's words, with the tracking link."""
+        url = await self.tracking_url(job) if link else None
+        return compose(await self.company(), kind, job, replace(facts, url=url))
+
+    async def stage(
+        self, session: Session, job: Doc, kind: str, facts: Facts, *, link: bool = True
+    ) -> Doc:
+        """For dispatch: write the notice of `kind` to the outbox inside the caller's
+        transaction (`session`), so it exists exactly when the caller's change commits.
+        The caller also sets `customer_eta` (`notifications.told`) on the job when the
+        notice states an arrival time, and calls `notifier.committed()` after commit."""
+        text = await self.words(job, kind, facts, link=link)
+        return await self.notifier.stage(session, job, kind, text, facts.eta)
+
     async def _drive(self, job: Doc, now: datetime) -> tuple[Doc, datetime] | None:
         """The job's tech and when they would arrive driving from where they are now."""
         tech: Doc | None = await self.store.technicians.find_one({"_id": job.get("tech_id")})
@@ -70,9 +86,7 @@ class CustomerTiming:
             return None
         tech, eta = drive
         first = tech["name"].split()[0]
-        text = wording.on_the_way(
-            await self.company(), first, eta, now, await self.tracking_url(job)
-        )
+        text = await self.words(job, "on_the_way", Facts(now, eta, tech_first=first))
         message = self.notifier.message(job, "on_the_way", text, eta, now)
         after = await self.notifier.commit(
             {"_id": job["_id"], "on_the_way_at": {"$exists": False}},
@@ -90,8 +104,7 @@ class CustomerTiming:
         travel_min = float(job.get("assignment", {}).get("travel_min", 30))
         eta = now + timedelta(minutes=travel_min)
         early = eta <= job["window_start"] - self.rules.material
-        url = await self.tracking_url(job)
-        text = wording.moved_up(await self.company(), eta, now, url, before_window=early)
+        text = await self.words(job, "moved_up", Facts(now, eta, before_window=early))
         message = self.notifier.message(job, "moved_up", text, eta, now)
         after = await self.notifier.commit(
             {"_id": job["_id"], "status": "assigned", "moved_up_at": {"$exists": False}},
@@ -115,7 +128,7 @@ class CustomerTiming:
         )
         told_count = 0
         async for job in due:
-            text = wording.missed_window(await self.company())
+            text = await self.words(job, "missed_window", Facts(now), link=False)
             message = self.notifier.message(job, "missed_window", text, None, now)
             after = await self.notifier.commit(
                 {"_id": job["_id"], "status": "booked", "missed_window_at": {"$exists": False}},
@@ -140,7 +153,7 @@ class CustomerTiming:
         sent = 0
         async for job in due:
             eta = max(self._planned(job), now + SOON)
-            text = wording.heads_up(await self.company(), eta, now, await self.tracking_url(job))
+            text = await self.words(job, "heads_up", Facts(now, eta))
             message = self.notifier.message(job, "heads_up", text, eta, now)
             after = await self.notifier.commit(
                 {
@@ -194,9 +207,8 @@ class CustomerTiming:
         return sent
 
     async def _tell_change(self, job: Doc, change: Change, eta: datetime, now: datetime) -> bool:
-        company, url = await self.company(), await self.tracking_url(job)
-        say = wording.sooner if change is Change.SOONER else wording.later
-        message = self.notifier.message(job, change.value, say(company, eta, now, url), eta, now)
+        text = await self.words(job, change.value, Facts(now, eta))
+        message = self.notifier.message(job, change.value, text, eta, now)
         after = await self.notifier.commit(
             {"_id": job["_id"], "status": "en_route", "customer_eta.at": job["customer_eta"]["at"]},
             {
