@@ -34,8 +34,12 @@ class Notifier:
         company: CompanySource,
         clock: Clock = utcnow,
         rules: EtaRules | None = None,
+        *,
+        delivers: bool = True,
     ) -> None:
         self.store = store
+        # No webhook configured: messages are recorded as they commit, nothing to send.
+        self.first_status = Delivery.PENDING if delivers else Delivery.RECORDED
         self.company = company
         self.clock = clock
         self.rules = rules or EtaRules()
@@ -51,7 +55,7 @@ class Notifier:
             "text": text,
             "eta": eta,
             "created_at": now,
-            "status": Delivery.PENDING.value,
+            "status": self.first_status.value,
             "attempts": 0,
             "next_attempt_at": now,
         }

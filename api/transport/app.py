@@ -77,7 +77,13 @@ def create_app(settings: Settings, mongodb_uri: str, clock: Clock = utcnow) -> S
             app.state.service = service
             app.state.reader = Reader(store)
             app.state.access = access = await open_access(settings, store)
-            notifier = Notifier(store, settings_company(settings), clock, _eta_rules(settings))
+            notifier = Notifier(
+                store,
+                settings_company(settings),
+                clock,
+                _eta_rules(settings),
+                delivers=bool(settings.notify_webhook_url),
+            )
             outbox = OutboxWorker(store, _delivery_rules(settings), clock)
             notifier.committed = outbox.wake
             await outbox.start()
