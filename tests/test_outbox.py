@@ -11,11 +11,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from api.core.clock import utcnow
+from api.core.errors import Conflict
 from api.customers.company import fixed_company
 from api.customers.delivery import DeliveryRules, OutboxWorker
 from api.customers.notifications import Notifier
 from api.customers.wording import Company
 from api.persistence.documents import geo_point
+from api.persistence.outbox import Session
 from api.persistence.store import Doc, Store
 from tests.conftest import AUSTIN
 from tests.servers import ApiProcess
@@ -194,3 +196,23 @@ async def test_a_killed_api_loses_no_notification(
     assert all(d.signed_ok for d in deliveries)
     assert doc["status"] == "sent"
     assert await store.db["notifications"].count_documents({"job_id": "job_kill"}) == 1
+
+
+async def test_a_staged_message_exists_exactly_when_its_transaction_commits(store: Store) -> None:
+    """`stage` inside a caller's transaction: an aborted change leaves no message, a
+    committed one leaves exactly one (the dispatch side's way in)."""
+    notifier = Notifier(store, fixed_company(COMPANY))
+    job = a_job("job_tx")
+    await store.jobs.insert_one(job)
+
+    async def change(s: Session, fail: bool) -> None:
+        await store.jobs.update_one({"_id": "job_tx"}, {"$set": {"status": "assigned"}}, session=s)
+        await notifier.stage(s, job, "heads_up", "Hello", None)
+        if fail:
+            raise Conflict("the change raced")
+
+    with pytest.raises(Conflict):
+        await store.transaction(lambda s: change(s, True))
+    assert await store.db["notifications"].count_documents({"job_id": "job_tx"}) == 0
+    await store.transaction(lambda s: change(s, False))
+    assert await store.db["notifications"].count_documents({"job_id": "job_tx"}) == 1

@@ -50,6 +50,7 @@ class Notifier:
         return {
             "_id": "ntf_" + secrets.token_hex(8),
             "job_id": job["_id"],
+            "tech_id": job.get("tech_id"),  # for the dispatcher's alert if it fails
             "kind": kind,
             "to": job["customer"]["phone"],
             "text": text,

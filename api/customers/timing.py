@@ -56,18 +56,19 @@ class CustomerTiming:
         return f"{self.public_url}/track/{await tracking_token(self.store, job)}"
 
     async def words(self, job: Doc, kind: str, facts: Facts, *, link: bool = True) -> str:
-        """The notice's text in the company's words, with the tracking link."""
-        url = await self.tracking_url(job) if link else None
+        """The notice's text in the company's words, with the tracking link (fetched,
+        and created on first use, unless `facts.url` already has it)."""
+        url = facts.url or (await self.tracking_url(job) if link else None)
         return compose(await self.company(), kind, job, replace(facts, url=url))
 
-    async def stage(
-        self, session: Session, job: Doc, kind: str, facts: Facts, *, link: bool = True
-    ) -> Doc:
+    async def stage(self, session: Session, job: Doc, kind: str, facts: Facts) -> Doc:
         """For dispatch: write the notice of `kind` to the outbox inside the caller's
         transaction (`session`), so it exists exactly when the caller's change commits.
-        The caller also sets `customer_eta` (`notifications.told`) on the job when the
-        notice states an arrival time, and calls `notifier.committed()` after commit."""
-        text = await self.words(job, kind, facts, link=link)
+        It writes nothing else: take `tracking_url(job)` BEFORE the transaction and pass
+        it as `facts.url`; set the once-only mark (e.g. `on_the_way_at`), `eta` and
+        `customer_eta` (`notifications.told`) in the caller's own job update; call
+        `notifier.committed()` after the commit to wake the worker."""
+        text = compose(await self.company(), kind, job, facts)
         return await self.notifier.stage(session, job, kind, text, facts.eta)
 
     async def _drive(self, job: Doc, now: datetime) -> tuple[Doc, datetime] | None:
