@@ -72,6 +72,13 @@ def test_every_text_is_signed_and_free_of_utc_and_iso() -> None:
     assert "tomorrow between 8 am and noon" in texts[-1]
 
 
+def test_phones_read_as_written_and_may_be_missing() -> None:
+    """An E.164 number is signed as (512) 555-0100; no phone signs with the name only."""
+    e164 = Company("Acme", "+15125550100", "America/Chicago")
+    assert wording.missed_window(e164).endswith("- Acme, (512) 555-0100")
+    assert wording.missed_window(Company("Acme", "", "America/Chicago")).endswith("\n- Acme")
+
+
 def test_status_words() -> None:
     """Statuses are words, and an unknown one never leaks its code."""
     assert wording.status_words("en_route") == "On the way"

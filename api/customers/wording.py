@@ -105,9 +105,18 @@ def around(eta: datetime, now: datetime, zone: ZoneInfo) -> str:
     return time_words if day == "today" else f"{day} {time_words}"
 
 
+def phone_words(phone: str) -> str:
+    """A North American E.164 number as people write it: +15125550100 -> (512) 555-0100."""
+    digits = "".join(c for c in phone if c.isdigit())
+    if phone.startswith("+1") and len(digits) == 11:
+        return f"({digits[1:4]}) {digits[4:7]}-{digits[7:]}"
+    return phone
+
+
 def signed(body: str, company: Company) -> str:
-    """Every text ends with who sent it and the number to call back."""
-    return f"{body}\n- {company.name}, {company.phone}"
+    """Every text ends with who sent it and the number to call back (when there is one)."""
+    phone = phone_words(company.phone)
+    return f"{body}\n- {company.name}, {phone}" if phone else f"{body}\n- {company.name}"
 
 
 def _track(url: str | None) -> str:

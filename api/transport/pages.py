@@ -20,6 +20,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from api.customers.tracking import public_view
+from api.customers.wording import phone_words
 
 WEB = Path(__file__).resolve().parents[2] / "web"
 TRACK = WEB / "public" / "track"
@@ -113,8 +114,9 @@ def _fill(template: Path, name: str, phone: str, tiles: str, poll_ms: str) -> st
     """The static page with the company's name, phone, tile server and refresh period
     filled in, escaped (attribute-safe)."""
     dial = "".join(c for c in phone if c.isdigit() or c == "+")
-    values = {"company": name, "phone": phone, "dial": dial, "tiles": tiles, "poll": poll_ms}
-    text = template.read_text()
+    shown = phone_words(phone)
+    values = {"company": name, "phone": shown, "dial": dial, "tiles": tiles, "poll": poll_ms}
+    text = template.read_text().replace("{{nocall}}", "" if dial else " hidden")
     for key, value in values.items():
         text = text.replace("{{" + key + "}}", html.escape(value, quote=True))
     return text
