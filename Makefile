@@ -25,7 +25,7 @@ install: $(RUN_STAMP)
 
 install-dev: $(DEV_STAMP)
 
-run: install web/node_modules
+run: install web/node_modules web/graphiql/.stamp
 	$(VENV)/bin/nextjob serve --phones 4
 
 lint: install-dev
@@ -46,7 +46,17 @@ web/node_modules: web/package-lock.json
 	npm ci --prefix web --no-audit --no-fund
 	touch $@
 
-browser: web/node_modules
+# GraphiQL's own files (strawberry's page, same versions), so the IDE works offline:
+# `npm pack` fetches just these five packages, no dependency tree.
+GRAPHIQL_PKGS := react@18.2.0 react-dom@18.2.0 js-cookie@3.0.5 graphiql@3.8.3 \
+	@graphiql/plugin-explorer@1.0.2
+web/graphiql/.stamp:
+	rm -rf web/graphiql && mkdir -p web/graphiql
+	cd web/graphiql && npm pack --silent $(GRAPHIQL_PKGS) >/dev/null && \
+	for f in *.tgz; do d=$${f%.tgz}; mkdir $$d && tar -xzf $$f -C $$d --strip-components=1 && rm $$f; done
+	touch $@
+
+browser: web/node_modules web/graphiql/.stamp
 	command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
 
 # graphql-http's server audit suite, run against a live API by tests/test_http_spec.py.

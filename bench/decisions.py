@@ -23,8 +23,9 @@ from scipy.optimize import linear_sum_assignment
 
 from api.core.principal import SYSTEM
 from api.core.settings import Settings
+from api.dispatch.assignment import assign, candidates, dispatch_idle, dispatch_tech
+from api.dispatch.deps import Dispatch
 from api.dispatch.profiles import CompanyPrior, open_job, tech_profile
-from api.dispatch.service import DispatchService
 from api.ops.embedded import free_port, running
 from api.persistence.documents import geo_point
 from api.persistence.store import Doc, Store
@@ -93,7 +94,7 @@ def _tech_doc(tech_id: str, rng: np.random.Generator, now: datetime) -> Doc:
     }
 
 
-async def _reopen(store: Store, service: DispatchService, job_ids: list[str]) -> None:
+async def _reopen(store: Store, service: Dispatch, job_ids: list[str]) -> None:
     """Put assigned jobs back in the bucket (untimed), so the open count stays fixed."""
     if not job_ids:
         return
@@ -125,7 +126,7 @@ async def _one_size(uri: str, n_jobs: int, rng: np.random.Generator) -> dict[str
     store = Store(uri, "bench_" + uuid.uuid4().hex[:8])
     broker = MemoryBroker()
     now = datetime.now(UTC)
-    service = DispatchService(store, broker, Settings(resync_seconds=3600))
+    service = Dispatch.build(store, broker, Settings(resync_seconds=3600))
     try:
         await store.ensure_indexes()
         docs = _job_docs(rng, n_jobs, now)
@@ -137,13 +138,13 @@ async def _one_size(uri: str, n_jobs: int, rng: np.random.Generator) -> dict[str
             {"_id": {"$ne": "tech_00"}}, {"$set": {"status": "off_duty"}}
         )
         started = time.perf_counter()
-        await service.start()
+        await service.open_jobs.start()
         load = time.perf_counter() - started
         latencies: list[float] = []
         for i in range(DECISIONS + 10):
             await _free(store, rng, ["tech_00"])
             started = time.perf_counter()
-            job = await service.dispatch_tech("tech_00")
+            job = await dispatch_tech(service, "tech_00")
             took = time.perf_counter() - started
             if i >= 10:
                 latencies.append(took)
@@ -160,14 +161,12 @@ async def _one_size(uri: str, n_jobs: int, rng: np.random.Generator) -> dict[str
             figures["dispatch_idle_50_techs"] = await _idle(store, service, rng, techs)
         return figures
     finally:
-        await service.stop()
+        await service.open_jobs.stop()
         await store.client.drop_database(store.db.name)
         await store.close()
 
 
-async def _parts(
-    store: Store, service: DispatchService, rng: np.random.Generator
-) -> dict[str, Any]:
+async def _parts(store: Store, service: Dispatch, rng: np.random.Generator) -> dict[str, Any]:
     """The pieces of one decision, each timed on its own."""
     reads, ranks, writes = [], [], []
     for _ in range(DECISIONS):
@@ -179,11 +178,11 @@ async def _parts(
             next(t for t in techs if t["_id"] == "tech_00"), CompanyPrior.from_techs(techs)
         )
         started = time.perf_counter()
-        candidates = service._candidates(profile, service.open_jobs.table())
+        ranked = candidates(service, profile, service.open_jobs.table())
         ranks.append(time.perf_counter() - started)
-        job_id, reasons = candidates[0]
+        job_id, reasons = ranked[0]
         started = time.perf_counter()
-        await service._assign(SYSTEM, job_id, "tech_00", reasons)
+        await assign(service, SYSTEM, job_id, "tech_00", reasons)
         writes.append(time.perf_counter() - started)
         await _reopen(store, service, [job_id])
     return {
@@ -194,14 +193,14 @@ async def _parts(
 
 
 async def _idle(
-    store: Store, service: DispatchService, rng: np.random.Generator, techs: list[Doc]
+    store: Store, service: Dispatch, rng: np.random.Generator, techs: list[Doc]
 ) -> dict[str, Any]:
     ids = [t["_id"] for t in techs]
     runs, assigned = [], []
     for _ in range(5):
         await _free(store, rng, ids)
         started = time.perf_counter()
-        assigned.append(await service.dispatch_idle())
+        assigned.append(await dispatch_idle(service))
         runs.append(time.perf_counter() - started)
         taken = await store.jobs.distinct("_id", {"status": "assigned"})
         await _reopen(store, service, taken)

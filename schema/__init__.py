@@ -17,21 +17,43 @@ from strawberry.types import ExecutionContext
 from schema.apikeys import ApiKeyMutation, ApiKeyQuery
 from schema.board import BoardQuery, BoardSubscription
 from schema.context import Context
+from schema.customers import CustomerMutation, CustomerQuery
 from schema.dispatcher import DispatcherMutation, DispatcherQuery
 from schema.errors import ErrorCodes, classify
+from schema.job_edit import JobEditMutation
 from schema.limits import QueryLimits
 from schema.metrics_extension import ErrorMetrics
 from schema.mutations import Mutation
 from schema.plan import PlanQuery
 from schema.queries import Query
 from schema.subscriptions import Subscription
+from schema.team import TeamMutation, TeamQuery
 from schema.voice import VoiceMutation, VoiceQuery, VoiceSubscription
 
 RootQuery = merge_types(
-    "Query", (Query, VoiceQuery, BoardQuery, DispatcherQuery, ApiKeyQuery, PlanQuery)
+    "Query",
+    (
+        Query,
+        VoiceQuery,
+        BoardQuery,
+        DispatcherQuery,
+        ApiKeyQuery,
+        PlanQuery,
+        TeamQuery,
+        CustomerQuery,
+    ),
 )
 RootMutation = merge_types(
-    "Mutation", (Mutation, VoiceMutation, DispatcherMutation, ApiKeyMutation)
+    "Mutation",
+    (
+        Mutation,
+        VoiceMutation,
+        DispatcherMutation,
+        ApiKeyMutation,
+        TeamMutation,
+        CustomerMutation,
+        JobEditMutation,
+    ),
 )
 RootSubscription = merge_types("Subscription", (Subscription, VoiceSubscription, BoardSubscription))
 

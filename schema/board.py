@@ -98,8 +98,8 @@ class BoardQuery:
             raise InvalidInput("from and to need a time zone offset", "from")
         if not from_ < to <= from_ + timedelta(days=92):
             raise InvalidInput("the period must be positive and at most 92 days", "to")
-        service = info.context.service
-        k = await kpi.load_and_compute(service.store, from_, to, service.clock())
+        dispatch = info.context.dispatch
+        k = await kpi.load_and_compute(dispatch.store, from_, to, dispatch.clock())
         return Kpis(
             start=k.start,
             end=k.end,
@@ -160,7 +160,7 @@ class BoardSubscription:
                         if update is not None:
                             yield update
                     elif event["kind"] == "alert":
-                        doc = await ctx.voice.board.find(event["id"])
+                        doc = await ctx.board.find(event["id"])
                         if doc is not None and doc["version"] > sent_versions.get(doc["_id"], 0):
                             sent_versions[doc["_id"]] = doc["version"]
                             yield BoardUpdate(kind=BoardUpdateKind.ALERT, alert=Alert.from_doc(doc))

@@ -1,4 +1,4 @@
-"""What every resolver gets: the services, and who is asking."""
+"""What every resolver gets: the actions' dependencies, the readers, and who is asking."""
 
 from __future__ import annotations
 
@@ -15,27 +15,21 @@ from api.core.errors import Unauthenticated
 from api.core.principal import Principal
 from api.core.settings import Settings
 from api.customers.timing import CustomerTiming
-from api.dispatch.maintenance_bump import MaintenanceBump
-from api.dispatch.overrides import DispatcherActions
-from api.dispatch.service import DispatchService
+from api.dispatch.deps import Dispatch
 from api.insight.lookahead import LookaheadPlanner
 from api.persistence.reads import Reader
 from api.persistence.store import Doc
-from api.voice.acknowledgements import Acknowledgements
-from api.voice.service import VoiceService
+from api.voice.alerts import AlertBoard
 from realtime import Broker
 
 
 @dataclass
 class Context:
-    service: DispatchService
+    dispatch: Dispatch  # what every dispatch and voice action takes first
+    board: AlertBoard
     reader: Reader
     broker: Broker
     settings: Settings
-    voice: VoiceService
-    actions: DispatcherActions
-    bump: MaintenanceBump
-    acks: Acknowledgements
     timing: CustomerTiming
     planner: LookaheadPlanner
     request: Request | WebSocket | None = None

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import strawberry
 
+from api.dispatch import overrides
+from api.dispatch.maintenance_bump import bump, suggest_bump
+from api.voice.acknowledgements import acknowledge_job
 from schema.context import Info
 from schema.inputs import ArrivalWindowInput
 from schema.permissions import Dispatcher, Technician, allow
@@ -33,7 +36,7 @@ class DispatcherQuery:
     async def maintenance_bump_suggestion(
         self, info: Info, job_id: strawberry.ID
     ) -> BumpSuggestion | None:
-        s = await info.context.bump.suggest(str(job_id))
+        s = await suggest_bump(info.context.dispatch, str(job_id))
         if s is None:
             return None
         return BumpSuggestion(
@@ -56,7 +59,9 @@ class DispatcherMutation:
         self, info: Info, job_id: strawberry.ID, technician_id: strawberry.ID, force: bool = False
     ) -> Job:
         ctx = info.context
-        doc = await ctx.actions.reassign(ctx.viewer(), str(job_id), str(technician_id), force)
+        doc = await overrides.reassign(
+            ctx.dispatch, ctx.viewer(), str(job_id), str(technician_id), force
+        )
         return Job.from_doc(doc)
 
     @strawberry.mutation(
@@ -65,7 +70,9 @@ class DispatcherMutation:
     )
     async def unassign_job(self, info: Info, job_id: strawberry.ID, reason: str) -> Job:
         ctx = info.context
-        return Job.from_doc(await ctx.actions.unassign(ctx.viewer(), str(job_id), reason))
+        return Job.from_doc(
+            await overrides.unassign(ctx.dispatch, ctx.viewer(), str(job_id), reason)
+        )
 
     @strawberry.mutation(
         description=(
@@ -78,8 +85,8 @@ class DispatcherMutation:
         self, info: Info, job_id: strawberry.ID, window: ArrivalWindowInput, reason: str
     ) -> Job:
         ctx = info.context
-        doc = await ctx.actions.reschedule(
-            ctx.viewer(), str(job_id), window.start, window.end, reason
+        doc = await overrides.reschedule(
+            ctx.dispatch, ctx.viewer(), str(job_id), window.start, window.end, reason
         )
         return Job.from_doc(doc)
 
@@ -92,7 +99,7 @@ class DispatcherMutation:
     )
     async def bump_maintenance(self, info: Info, job_id: strawberry.ID) -> BumpResult:
         ctx = info.context
-        job, moved = await ctx.bump.bump(ctx.viewer(), str(job_id))
+        job, moved = await bump(ctx.dispatch, ctx.viewer(), str(job_id))
         return BumpResult(job=Job.from_doc(job), rescheduled=Job.from_doc(moved))
 
     @strawberry.mutation(
@@ -101,4 +108,4 @@ class DispatcherMutation:
     )
     async def acknowledge_job(self, info: Info, job_id: strawberry.ID, version: int) -> Job:
         ctx = info.context
-        return Job.from_doc(await ctx.acks.acknowledge_job(ctx.viewer(), str(job_id), version))
+        return Job.from_doc(await acknowledge_job(ctx.dispatch, ctx.viewer(), str(job_id), version))

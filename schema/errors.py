@@ -14,7 +14,7 @@ from typing import Any
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
-from api.core.errors import InvalidInput
+from api.core.errors import DuplicateBooking, InvalidInput
 from api.persistence.driver_errors import as_nextjob_error
 
 log = logging.getLogger("nextjob.errors")
@@ -35,6 +35,8 @@ def classify(error: GraphQLError) -> GraphQLError:
             extensions["retryable"] = True
         if isinstance(ours, InvalidInput) and ours.field:
             extensions["field"] = ours.field
+        if isinstance(ours, DuplicateBooking):
+            extensions["duplicateOf"] = ours.job_id
     elif original is None or isinstance(original, GraphQLError):
         # Raised by graphql-core itself (syntax, validation, coercion) or a permission.
         extensions.setdefault("code", _graphql_code(message))

@@ -7,6 +7,7 @@ from datetime import datetime
 import strawberry
 
 from api.core import validation
+from api.dispatch.booking_checks import BookingChoices
 from schema.enums import JobKind, JobStatus, Priority
 
 
@@ -42,6 +43,20 @@ class BookJobInput:
     duration_minutes: float | None = strawberry.field(
         default=None, description="Expected minutes on site; default by kind."
     )
+    customer_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="An existing customer (from `customers`); else found by phone or created.",
+    )
+    confirm_duplicate: bool = strawberry.field(
+        default=False,
+        description="Book even if this customer has an open job at this address.",
+    )
+
+    def choices(self) -> BookingChoices:
+        return BookingChoices(
+            customer_id=str(self.customer_id) if self.customer_id is not None else None,
+            confirm_duplicate=self.confirm_duplicate,
+        )
 
     def to_booking(self) -> validation.Booking:
         return validation.Booking(

@@ -1,9 +1,11 @@
-"""State changes: each calls the dispatch service, which checks and writes atomically."""
+"""State changes: each calls a dispatch action, which checks and writes atomically."""
 
 from __future__ import annotations
 
 import strawberry
 
+from api.dispatch import booking, duty, overrides, work
+from api.dispatch.booking_checks import prepare_booking
 from schema.context import Info
 from schema.inputs import BookJobInput
 from schema.permissions import Booker, Canceller, Dispatcher, Technician, allow
@@ -16,36 +18,46 @@ class Mutation:
     @strawberry.mutation(description="Book a call into the bucket.", extensions=allow(Booker))
     async def book_job(self, info: Info, input: BookJobInput) -> Job:
         ctx = info.context
-        return Job.from_doc(await ctx.service.book_job(ctx.viewer(), input.to_booking()))
+        checked = await prepare_booking(
+            ctx.dispatch.store,
+            input.to_booking(),
+            input.choices(),
+            region=ctx.settings.default_region,
+            now=ctx.dispatch.clock(),
+            actor=ctx.viewer().as_actor(),
+        )
+        return Job.from_doc(await booking.book_job(ctx.dispatch, ctx.viewer(), checked))
 
     @strawberry.mutation(
         description="Start the shift: routing sends the first job.", extensions=allow(Technician)
     )
     async def go_on_duty(self, info: Info) -> TechnicianType:
         ctx = info.context
-        return TechnicianType.from_doc(await ctx.service.go_on_duty(ctx.viewer()))
+        return TechnicianType.from_doc(await duty.go_on_duty(ctx.dispatch, ctx.viewer()))
 
     @strawberry.mutation(
         description="End the shift (no active job allowed).", extensions=allow(Technician)
     )
     async def go_off_duty(self, info: Info) -> TechnicianType:
         ctx = info.context
-        return TechnicianType.from_doc(await ctx.service.go_off_duty(ctx.viewer()))
+        return TechnicianType.from_doc(await duty.go_off_duty(ctx.dispatch, ctx.viewer()))
 
     @strawberry.mutation(description="Report the phone's position.", extensions=allow(Technician))
     async def report_location(self, info: Info, lat: float, lon: float) -> TechnicianType:
         ctx = info.context
-        return TechnicianType.from_doc(await ctx.service.report_location(ctx.viewer(), lat, lon))
+        return TechnicianType.from_doc(
+            await duty.report_location(ctx.dispatch, ctx.viewer(), lat, lon)
+        )
 
     @strawberry.mutation(description="Start driving to the job.", extensions=allow(Technician))
     async def start_travel(self, info: Info, job_id: strawberry.ID) -> Job:
         ctx = info.context
-        return Job.from_doc(await ctx.service.start_travel(ctx.viewer(), str(job_id)))
+        return Job.from_doc(await work.start_travel(ctx.dispatch, ctx.viewer(), str(job_id)))
 
     @strawberry.mutation(description="Arrived at the customer.", extensions=allow(Technician))
     async def arrive(self, info: Info, job_id: strawberry.ID) -> Job:
         ctx = info.context
-        return Job.from_doc(await ctx.service.arrive(ctx.viewer(), str(job_id)))
+        return Job.from_doc(await work.arrive(ctx.dispatch, ctx.viewer(), str(job_id)))
 
     @strawberry.mutation(
         description="Finish the job with what was sold (0 if nothing); the next job follows.",
@@ -53,7 +65,7 @@ class Mutation:
     )
     async def complete_job(self, info: Info, job_id: strawberry.ID, sold_amount: float) -> Job:
         ctx = info.context
-        job = await ctx.service.complete_job(ctx.viewer(), str(job_id), sold_amount)
+        job = await work.complete_job(ctx.dispatch, ctx.viewer(), str(job_id), sold_amount)
         return Job.from_doc(job)
 
     @strawberry.mutation(
@@ -64,7 +76,9 @@ class Mutation:
         self, info: Info, job_id: strawberry.ID, technician_id: strawberry.ID
     ) -> Job:
         ctx = info.context
-        job = await ctx.service.assign_job(ctx.viewer(), str(job_id), str(technician_id))
+        job = await overrides.assign_job(
+            ctx.dispatch, ctx.viewer(), str(job_id), str(technician_id)
+        )
         return Job.from_doc(job)
 
     @strawberry.mutation(
@@ -73,4 +87,6 @@ class Mutation:
     )
     async def cancel_job(self, info: Info, job_id: strawberry.ID, reason: str) -> Job:
         ctx = info.context
-        return Job.from_doc(await ctx.service.cancel_job(ctx.viewer(), str(job_id), reason))
+        return Job.from_doc(
+            await overrides.cancel_job(ctx.dispatch, ctx.viewer(), str(job_id), reason)
+        )

@@ -151,3 +151,28 @@ Staff = Permission("Staff", STAFF, "only dispatch staff may see this")
 def allow(*permissions: Permission) -> list[FieldExtension]:
     """Field extensions for `strawberry.field(extensions=allow(Dispatcher))`."""
     return [PermissionExtension(permissions=list(permissions))]
+
+
+TeamWriter = Permission(
+    "TeamWriter",
+    HasRole(Role.MANAGER) | HasScope("team:write"),
+    "changing the team, skills or company settings needs a manager or scope team:write",
+)
+SkillsReader = Permission(
+    "SkillsReader",
+    STAFF | HasScope("technicians:read"),
+    "the skills catalogue needs a staff role or scope technicians:read",
+)
+CompanyReader = Permission(
+    "CompanyReader", STAFF | HasScope(ANY_SCOPE), "company settings are for staff and integrations"
+)
+CustomersReader = Permission(
+    "CustomersReader",
+    STAFF | HasScope("customers:read"),
+    "customers need a CSR, dispatcher or manager role, or scope customers:read",
+)
+CustomerWriter = Permission(
+    "CustomerWriter",
+    STAFF | HasScope("jobs:write"),
+    "editing customers needs a CSR, dispatcher or manager role, or scope jobs:write",
+)

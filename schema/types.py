@@ -14,6 +14,7 @@ from schema.context import Info
 from schema.enums import JobKind, JobStatus, Priority, Role, TechStatus
 from schema.permissions import Staff, allow
 from schema.plan import expected_arrival, planned_technician_id
+from schema.shifts import ShiftDay, Weekday
 
 
 @strawberry.type(description="A point on the map (WGS84).")
@@ -144,6 +145,16 @@ class Job:
     def planned_technician_id(self, info: Info) -> strawberry.ID | None:
         return planned_technician_id(info.context.planner, self._doc)
 
+    @strawberry.field(description="The customer record the job is filed under, if any.")
+    def customer_id(self) -> strawberry.ID | None:
+        found = self._doc.get("customer_id")
+        return strawberry.ID(found) if found else None
+
+    @strawberry.field(description="The office's notes on the booking.")
+    def notes(self) -> str | None:
+        notes: str | None = self._doc.get("notes")
+        return notes
+
     @strawberry.field(description="Why routing chose this job.", extensions=allow(Staff))
     def assignment(self) -> AssignmentReason | None:
         return AssignmentReason.from_doc(self._assignment) if self._assignment else None
@@ -211,6 +222,19 @@ class Technician:
     current_job_id: strawberry.ID | None = strawberry.field(description="Active job, if any.")
     _stats: strawberry.Private[Doc]
     _declines: strawberry.Private[int]
+    _doc: strawberry.Private[Doc]
+
+    @strawberry.field(description="The tech's phone (E.164).", extensions=allow(Staff))
+    def phone(self) -> str | None:
+        phone: str | None = self._doc.get("phone")
+        return phone
+
+    @strawberry.field(description="Shift hours per weekday (local time); missing days off.")
+    def weekly_shift(self) -> list[ShiftDay]:
+        pattern: dict[str, dict[str, str]] = self._doc.get("weekly_shift") or {}
+        return [
+            ShiftDay(day=Weekday(d), start=h["start"], end=h["end"]) for d, h in pattern.items()
+        ]
 
     @strawberry.field(
         description="Jobs this tech handed back today (cherry-picking shows here).",
@@ -248,6 +272,7 @@ class Technician:
             _declines=len(d.get("declined_today", []))
             if d.get("declined_day") == utcnow().date().isoformat()
             else 0,
+            _doc=d,
         )
 
 

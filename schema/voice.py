@@ -8,9 +8,10 @@ from datetime import datetime
 
 import strawberry
 
+from api.dispatch import duty
 from api.persistence.store import Doc
-from api.voice import service as voice
-from api.voice.alerts import AlertKind, AlertStatus
+from api.voice import answers, speak_up
+from api.voice.alerts import AlertKind, AlertStatus, LateCallOutcome
 from realtime import tech_channel
 from schema.context import Info
 from schema.permissions import Dispatcher, Technician, allow
@@ -19,7 +20,7 @@ from schema.types import Technician as TechnicianType
 
 strawberry.enum(AlertKind, description="What an alert on the board is about.")
 strawberry.enum(AlertStatus, description="Where an alert is in its handling.")
-strawberry.enum(voice.LateCallOutcome, description="How dispatch answers a late call.")
+strawberry.enum(LateCallOutcome, description="How dispatch answers a late call.")
 
 
 @strawberry.type(
@@ -33,7 +34,7 @@ class Alert:
     job_id: strawberry.ID | None = strawberry.field(description="The job concerned, if any.")
     text: str = strawberry.field(description="What the technician said.")
     minutes: int | None = strawberry.field(description="Minutes late, for running late.")
-    resolution: voice.LateCallOutcome | None = strawberry.field(description="Late-call outcome.")
+    resolution: LateCallOutcome | None = strawberry.field(description="Late-call outcome.")
     created_at: datetime = strawberry.field(description="When it was raised.")
     version: int = strawberry.field(description="Bumped by every change.")
 
@@ -47,7 +48,7 @@ class Alert:
             job_id=strawberry.ID(d["job_id"]) if d.get("job_id") else None,
             text=d["text"],
             minutes=d.get("minutes"),
-            resolution=voice.LateCallOutcome(d["resolution"]) if d.get("resolution") else None,
+            resolution=LateCallOutcome(d["resolution"]) if d.get("resolution") else None,
             created_at=d["created_at"],
             version=d["version"],
         )
@@ -83,7 +84,7 @@ class VoiceQuery:
     async def alerts(
         self, info: Info, statuses: list[AlertStatus] | None = None, first: int = 100
     ) -> list[Alert]:
-        docs = await info.context.voice.board.recent(tuple(statuses or ()), first)
+        docs = await info.context.board.recent(tuple(statuses or ()), first)
         return [Alert.from_doc(d) for d in docs]
 
     @strawberry.field(
@@ -91,7 +92,7 @@ class VoiceQuery:
         extensions=allow(Technician),
     )
     async def my_messages(self, info: Info) -> list[Message]:
-        docs = await info.context.voice.board.thread(info.context.viewer().subject)
+        docs = await info.context.board.thread(info.context.viewer().subject)
         return [Message.from_doc(d) for d in docs]
 
 
@@ -101,7 +102,11 @@ class VoiceMutation:
         description="Let off steam to dispatch (private).", extensions=allow(Technician)
     )
     async def vent(self, info: Info, text: str) -> Alert:
-        return Alert.from_doc(await info.context.voice.vent(info.context.viewer(), text))
+        return Alert.from_doc(
+            await speak_up.vent(
+                info.context.dispatch, info.context.board, info.context.viewer(), text
+            )
+        )
 
     @strawberry.mutation(
         description="Say this assignment runs past the shift or came in too late.",
@@ -109,7 +114,11 @@ class VoiceMutation:
     )
     async def flag_late_call(self, info: Info, job_id: strawberry.ID, reason: str) -> Alert:
         ctx = info.context
-        return Alert.from_doc(await ctx.voice.flag_late_call(ctx.viewer(), str(job_id), reason))
+        return Alert.from_doc(
+            await speak_up.flag_late_call(
+                ctx.dispatch, ctx.board, ctx.viewer(), str(job_id), reason
+            )
+        )
 
     @strawberry.mutation(
         description="Give a new ETA; the customer is told if it breaks the window.",
@@ -119,7 +128,9 @@ class VoiceMutation:
         self, info: Info, job_id: strawberry.ID, minutes: int, reason: str
     ) -> Job:
         ctx = info.context
-        doc = await ctx.voice.report_running_late(ctx.viewer(), str(job_id), minutes, reason)
+        doc = await speak_up.report_running_late(
+            ctx.dispatch, ctx.board, ctx.viewer(), str(job_id), minutes, reason
+        )
         return Job.from_doc(doc)
 
     @strawberry.mutation(
@@ -128,15 +139,21 @@ class VoiceMutation:
     )
     async def decline_job(self, info: Info, job_id: strawberry.ID, reason: str) -> Job:
         ctx = info.context
-        return Job.from_doc(await ctx.voice.decline_job(ctx.viewer(), str(job_id), reason))
+        return Job.from_doc(
+            await speak_up.decline_job(ctx.dispatch, ctx.board, ctx.viewer(), str(job_id), reason)
+        )
 
     @strawberry.mutation(description="Go on break (no active job).", extensions=allow(Technician))
     async def start_break(self, info: Info) -> TechnicianType:
-        return TechnicianType.from_doc(await info.context.voice.start_break(info.context.viewer()))
+        return TechnicianType.from_doc(
+            await duty.start_break(info.context.dispatch, info.context.viewer())
+        )
 
     @strawberry.mutation(description="Back from break; work follows.", extensions=allow(Technician))
     async def end_break(self, info: Info) -> TechnicianType:
-        return TechnicianType.from_doc(await info.context.voice.end_break(info.context.viewer()))
+        return TechnicianType.from_doc(
+            await duty.end_break(info.context.dispatch, info.context.viewer())
+        )
 
     @strawberry.mutation(
         description="Accept overtime today until a time (at most 8 hours ahead).",
@@ -144,7 +161,9 @@ class VoiceMutation:
     )
     async def accept_overtime(self, info: Info, until: datetime) -> TechnicianType:
         ctx = info.context
-        return TechnicianType.from_doc(await ctx.voice.accept_overtime(ctx.viewer(), until))
+        return TechnicianType.from_doc(
+            await speak_up.accept_overtime(ctx.dispatch, ctx.viewer(), until)
+        )
 
     @strawberry.mutation(
         description="Write to a technician (optionally answering an alert, which acknowledges it).",
@@ -158,15 +177,20 @@ class VoiceMutation:
         alert_id: strawberry.ID | None = None,
     ) -> Message:
         ctx = info.context
-        doc = await ctx.voice.reply(
-            ctx.viewer(), str(technician_id), text, str(alert_id) if alert_id else None
+        doc = await answers.reply(
+            ctx.dispatch,
+            ctx.board,
+            ctx.viewer(),
+            str(technician_id),
+            text,
+            str(alert_id) if alert_id else None,
         )
         return Message.from_doc(doc)
 
     @strawberry.mutation(description="Mark an alert as seen.", extensions=allow(Dispatcher))
     async def acknowledge_alert(self, info: Info, alert_id: strawberry.ID) -> Alert:
         ctx = info.context
-        return Alert.from_doc(await ctx.voice.board.acknowledge(ctx.viewer(), str(alert_id)))
+        return Alert.from_doc(await ctx.board.acknowledge(ctx.viewer(), str(alert_id)))
 
     @strawberry.mutation(
         description="Answer a flagged late call: keep it with overtime, or reassign it.",
@@ -176,11 +200,13 @@ class VoiceMutation:
         self,
         info: Info,
         alert_id: strawberry.ID,
-        outcome: voice.LateCallOutcome,
+        outcome: LateCallOutcome,
         note: str | None = None,
     ) -> Alert:
         ctx = info.context
-        doc = await ctx.voice.resolve_late_call(ctx.viewer(), str(alert_id), outcome, note)
+        doc = await answers.resolve_late_call(
+            ctx.dispatch, ctx.board, ctx.viewer(), str(alert_id), outcome, note
+        )
         return Alert.from_doc(doc)
 
 
@@ -198,7 +224,7 @@ class VoiceSubscription:
             while True:
                 events.drain()
                 ctx.check_token()
-                docs = await ctx.voice.board.thread(tech_id)
+                docs = await ctx.board.thread(tech_id)
                 newest = docs[-1]["seq"] if docs else 0
                 if newest != last:
                     last = newest

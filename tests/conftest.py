@@ -121,6 +121,15 @@ async def add_tech(
     )
 
 
+async def add_skill(store: Store, name: str) -> None:
+    """Put a skill in the catalogue (the API seeds only the demo's skills)."""
+    await store.db["skills"].update_one(
+        {"_id": name},
+        {"$setOnInsert": {"label": name.title(), "active": True, "version": 1}},
+        upsert=True,
+    )
+
+
 def booking_vars(
     *,
     value: float = 350.0,
@@ -130,6 +139,7 @@ def booking_vars(
     priority: str = "NORMAL",
     name: str = "Dana Customer",
     phone: str = "512-555-0100",
+    confirm_duplicate: bool = True,
     **overrides: Any,
 ) -> dict[str, Any]:
     now = datetime.now(UTC)
@@ -143,6 +153,8 @@ def booking_vars(
         "priority": priority,
         "estimatedValue": value,
         "requiredSkills": list(skills),
+        # Tests book many jobs for one customer at one address on purpose.
+        "confirmDuplicate": confirm_duplicate,
         "arrivalWindow": {
             "start": now.isoformat(),
             "end": (now + timedelta(hours=4)).isoformat(),

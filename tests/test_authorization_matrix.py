@@ -72,6 +72,21 @@ TABLE: dict[tuple[str, str], set[str]] = {
     ("mutation", "resolveLateCall"): DISPATCH,
     ("mutation", "createApiKey"): {MGR},
     ("mutation", "revokeApiKey"): {MGR},
+    # The team, skills and company settings (issue 12).
+    ("query", "skills"): {*STAFF, key("technicians:read")},
+    ("query", "company"): {*STAFF, *(p for p in PRINCIPALS if p.startswith("integration"))},
+    ("mutation", "addTechnician"): {MGR, key("team:write")},
+    ("mutation", "editTechnician"): {MGR, key("team:write")},
+    ("mutation", "deactivateTechnician"): {MGR, key("team:write")},
+    ("mutation", "reactivateTechnician"): {MGR, key("team:write")},
+    ("mutation", "addSkill"): {MGR, key("team:write")},
+    ("mutation", "retireSkill"): {MGR, key("team:write")},
+    ("mutation", "updateCompany"): {MGR, key("team:write")},
+    # Customers and booked-job edits (issue 12).
+    ("query", "customers"): {*STAFF, key("customers:read")},
+    ("query", "customer"): {*STAFF, key("customers:read")},
+    ("mutation", "updateCustomer"): {*STAFF, key("jobs:write")},
+    ("mutation", "editJob"): {*STAFF, key("jobs:write")},
     **{
         ("mutation", name): {TECH}
         for name in (

@@ -14,7 +14,10 @@ from api.core.domain import JobKind, Priority, Role
 from api.core.principal import Principal
 from api.core.settings import Settings
 from api.core.validation import Booking
-from api.dispatch.service import DispatchService
+from api.dispatch.assignment import dispatch_tech
+from api.dispatch.booking import book_job
+from api.dispatch.deps import Dispatch
+from api.dispatch.overrides import cancel_job
 from api.persistence.documents import geo_point
 from api.persistence.store import Doc, Store
 from realtime import Broker, MemoryBroker, RedisBroker
@@ -43,7 +46,7 @@ def booking(value: float = 400.0, north: float = 0.0) -> Booking:
 
 
 def job_doc(value: float, **extra: Any) -> Doc:
-    """A booked job as `book_job` stores it, for writes that bypass the service."""
+    """A booked job as `book_job` stores it, for writes that bypass the actions."""
     now = datetime.now(UTC).replace(microsecond=0)
     return {
         "_id": "job_" + secrets.token_hex(8),
@@ -73,30 +76,30 @@ async def until(check: Callable[[], bool], within: float = 5.0) -> bool:
 
 
 @pytest.fixture
-async def service(store: Store) -> AsyncIterator[DispatchService]:
+async def service(store: Store) -> AsyncIterator[Dispatch]:
     broker = MemoryBroker()
     await broker.connect()
-    svc = DispatchService(store, broker, Settings(resync_seconds=0.3))
-    await svc.start()
+    svc = Dispatch.build(store, broker, Settings(resync_seconds=0.3))
+    await svc.open_jobs.start()
     try:
         yield svc
     finally:
-        await svc.stop()
+        await svc.open_jobs.stop()
         await broker.disconnect()
 
 
 async def test_index_follows_own_bookings_assignments_and_cancellations(
-    store: Store, service: DispatchService
+    store: Store, service: Dispatch
 ) -> None:
     """Jobs booked here appear at once; assigned or cancelled ones leave at once."""
     index = service.open_jobs
-    kept = await service.book_job(CSR, booking())
-    dropped = await service.book_job(CSR, booking())
+    kept = await book_job(service, CSR, booking())
+    dropped = await book_job(service, CSR, booking())
     assert kept["_id"] in index and dropped["_id"] in index
-    await service.cancel_job(DISPATCHER, dropped["_id"], "customer fixed it")
+    await cancel_job(service, DISPATCHER, dropped["_id"], "customer fixed it")
     assert dropped["_id"] not in index
     await add_tech(store, "tech_a", status="available")
-    assigned = await service.dispatch_tech("tech_a")
+    assigned = await dispatch_tech(service, "tech_a")
     assert assigned is not None and assigned["_id"] == kept["_id"]
     assert len(index) == 0
 
@@ -112,29 +115,29 @@ async def test_second_process_sees_a_job_booked_by_the_first(
 
     shared = MemoryBroker()
     other_store = Store(mongo_uri, db_name)
-    first = DispatchService(store, broker(), Settings(resync_seconds=60))
-    second = DispatchService(other_store, broker(), Settings(resync_seconds=60))
+    first = Dispatch.build(store, broker(), Settings(resync_seconds=60))
+    second = Dispatch.build(other_store, broker(), Settings(resync_seconds=60))
     for svc in (first, second):
         await svc.broker.connect()
-        await svc.start()
+        await svc.open_jobs.start()
     try:
-        job = await first.book_job(CSR, booking())
+        job = await book_job(first, CSR, booking())
         assert await until(lambda: job["_id"] in second.open_jobs)
-        await first.cancel_job(DISPATCHER, job["_id"], "duplicate")
+        await cancel_job(first, DISPATCHER, job["_id"], "duplicate")
         assert await until(lambda: job["_id"] not in second.open_jobs)
     finally:
         for svc in (first, second):
-            await svc.stop()
+            await svc.open_jobs.stop()
             await svc.broker.disconnect()
         await other_store.close()
 
 
 async def test_stale_entry_gives_the_runner_up_not_an_error(
-    store: Store, service: DispatchService
+    store: Store, service: Dispatch
 ) -> None:
     """A job taken behind the index's back makes dispatch assign the runner-up."""
-    best = await service.book_job(CSR, booking(value=2000.0))
-    runner_up = await service.book_job(CSR, booking(value=300.0))
+    best = await book_job(service, CSR, booking(value=2000.0))
+    runner_up = await book_job(service, CSR, booking(value=300.0))
     # Another writer takes the best job without telling anyone (no broker event).
     await store.jobs.update_one(
         {"_id": best["_id"]},
@@ -145,16 +148,16 @@ async def test_stale_entry_gives_the_runner_up_not_an_error(
     )
     assert best["_id"] in service.open_jobs  # stale on purpose
     await add_tech(store, "tech_b", status="available")
-    assigned = await service.dispatch_tech("tech_b")
+    assigned = await dispatch_tech(service, "tech_b")
     assert assigned is not None and assigned["_id"] == runner_up["_id"]
     assert best["_id"] not in service.open_jobs  # the stale entry was corrected
 
 
-async def test_periodic_resync_heals_missed_events(store: Store, service: DispatchService) -> None:
+async def test_periodic_resync_heals_missed_events(store: Store, service: Dispatch) -> None:
     """Writes that published no event (insert, change, removal) reach the index by resync."""
     index = service.open_jobs
-    gone = await service.book_job(CSR, booking())
-    changed = await service.book_job(CSR, booking(value=100.0))
+    gone = await book_job(service, CSR, booking())
+    changed = await book_job(service, CSR, booking(value=100.0))
     new = job_doc(900.0)
     await store.jobs.insert_one(new)
     await store.jobs.delete_one({"_id": gone["_id"]})
@@ -177,10 +180,10 @@ async def test_periodic_resync_heals_missed_events(store: Store, service: Dispat
 async def test_unstarted_service_resyncs_by_its_own_clock(store: Store) -> None:
     """Without start() (the simulator), the index reloads once a period passes on its clock."""
     now = [datetime.now(UTC)]
-    svc = DispatchService(store, MemoryBroker(), Settings(resync_seconds=30), clock=lambda: now[0])
+    svc = Dispatch.build(store, MemoryBroker(), Settings(resync_seconds=30), clock=lambda: now[0])
     await add_tech(store, "tech_c", status="available", stats=None)
     await svc.open_jobs.ensure_fresh()  # first use loads (empty)
     await store.jobs.insert_one(job_doc(500.0))
-    assert await svc.dispatch_tech("tech_c") is None  # not yet seen: no event, no resync
+    assert await dispatch_tech(svc, "tech_c") is None  # not yet seen: no event, no resync
     now[0] += timedelta(seconds=31)
-    assert await svc.dispatch_tech("tech_c") is not None
+    assert await dispatch_tech(svc, "tech_c") is not None

@@ -27,15 +27,6 @@ LAYERS: list[set[str]] = [
     {"api.ops"},
 ]
 PEERS_ALLOWED: set[tuple[str, str]] = set()
-# Modules still waiting to move their driver calls into persistence; shrinks to nothing.
-PYMONGO_PENDING = {
-    "api.dispatch.open_jobs",
-    "api.dispatch.overrides",
-    "api.dispatch.service",
-    "api.voice.acknowledgements",
-    "api.voice.alerts",
-    "api.voice.service",
-}
 # Third-party libraries confined to the packages that own them.
 CONFINED = {
     "pymongo": {"api.persistence", "api.access"},
@@ -91,8 +82,6 @@ def _violations() -> list[str]:
         for name in _imports(path, module):
             top = name.split(".")[0]
             if top in CONFINED and not module.startswith(top):
-                if top == "pymongo" and module in PYMONGO_PENDING:
-                    continue
                 if mine is None or mine not in CONFINED[top]:
                     found.append(f"{module} imports {name} (only {sorted(CONFINED[top])})")
                 continue

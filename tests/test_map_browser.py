@@ -18,7 +18,7 @@ from playwright.async_api import Page, async_playwright, expect
 from api.ops.seed import seed_demo
 from api.persistence.store import Store
 from mobile_contract import operation
-from tests.conftest import AUSTIN, BOOK, add_tech, booking_vars
+from tests.conftest import AUSTIN, BOOK, add_skill, add_tech, booking_vars
 from tests.gql import Client, token
 from tests.servers import ROOT, ApiProcess
 
@@ -163,6 +163,7 @@ async def test_live_map_follows_the_day_and_reassigns(
     if await has_mutation(dispatcher, "reassignJob"):
         await page.click('tr[data-tech-id="tech_ice_a"] button.link')
     else:  # a server without reassignJob yet: assign another, booked job (assignJob)
+        await add_skill(store, "solar")
         nobody = booking_vars(skills=("solar",), name="Pat Solar")
         job_id = (await csr.execute(BOOK, nobody))["bookJob"]["id"]
         await page.click(f'#unassigned [data-job-id="{job_id}"]')
@@ -189,6 +190,7 @@ async def test_a_conflicting_assignment_is_shown(
     await add_tech(store, "tech_busy", skills=REFRIGERATION)
     await client_for("csr", "csr_1").execute(BOOK, booking_vars(skills=REFRIGERATION))
     await client_for("technician", "tech_busy").execute(ON_DUTY)  # routing gives it that job
+    await add_skill(store, "solar")
     solar = booking_vars(skills=("solar",), name="Pat Solar")  # nobody can take this one
     waiting = (await client_for("csr", "csr_1").execute(BOOK, solar))["bookJob"]["id"]
 

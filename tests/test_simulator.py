@@ -13,8 +13,8 @@ from datetime import time, timedelta
 import pytest
 
 from api.core.settings import Settings
+from api.dispatch.deps import Policy
 from api.dispatch.profiles import CompanyPrior, tech_profile
-from api.dispatch.service import Policy
 from api.ops.simulator.records import ShiftRecord
 from api.ops.simulator.report import summarize, utilization_by_tech
 from api.ops.simulator.simulation import Simulation, simulate

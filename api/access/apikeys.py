@@ -23,7 +23,16 @@ from api.core.principal import Principal
 from api.persistence.driver_errors import maps_driver_errors
 from api.persistence.store import Doc
 
-SCOPES: Final = frozenset({"jobs:read", "jobs:write", "technicians:read", "kpis:read"})
+SCOPES: Final = frozenset(
+    {
+        "jobs:read",
+        "jobs:write",
+        "technicians:read",
+        "kpis:read",
+        "team:write",
+        "customers:read",
+    }
+)
 KEY_PREFIX: Final = "njk_"
 CACHE_SECONDS: Final = 30.0
 _CACHE_MAX: Final = 10_000

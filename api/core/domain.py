@@ -21,6 +21,8 @@ class TechStatus(StrEnum):
     AVAILABLE = "available"
     BUSY = "busy"
     ON_BREAK = "on_break"
+    # Deactivated by a manager: never on duty, never assigned (reactivation is OFF_DUTY).
+    INACTIVE = "inactive"
 
 
 class JobKind(StrEnum):

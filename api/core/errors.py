@@ -6,6 +6,7 @@
     ├── InvalidInput      BAD_USER_INPUT    the request itself is wrong
     ├── NotFound          NOT_FOUND         no such object (or not yours to see)
     ├── Conflict          CONFLICT          legal request, illegal in the current state
+    │   └── DuplicateBooking  DUPLICATE_BOOKING  repeats an open job; confirm to book anyway
     └── Unavailable       SERVICE_UNAVAILABLE  a backing server failed; safe to retry
 
 The database driver's errors become these at the I/O boundary
@@ -49,6 +50,16 @@ class NotFound(NextjobError):
 
 class Conflict(NextjobError):
     code = "CONFLICT"
+
+
+class DuplicateBooking(Conflict):
+    """A booking repeats an open job for the same customer and address."""
+
+    code = "DUPLICATE_BOOKING"
+
+    def __init__(self, message: str, job_id: str) -> None:
+        super().__init__(message)
+        self.job_id = job_id
 
 
 class Unavailable(NextjobError):

@@ -42,6 +42,15 @@ class Settings(BaseSettings):
     timezone: str = Field(
         default="America/Chicago", description="Company time zone: shifts are local times."
     )
+    company_name: str = Field(
+        default="nextjob demo company", description="Company name until a manager sets one."
+    )
+    company_phone: str = Field(
+        default="", description="Customer-facing phone until a manager sets one (E.164)."
+    )
+    default_region: str = Field(
+        default="US", min_length=2, max_length=2, description="Region of phones given locally."
+    )
     resync_seconds: float = Field(
         default=30.0, gt=0, description="A phone's stream re-reads its job at least this often."
     )
@@ -76,14 +85,6 @@ class Settings(BaseSettings):
     )
     track_poll_seconds: float = Field(
         default=15.0, ge=1, description="How often the customer's tracking page refreshes."
-    )
-    company_name: str = Field(
-        default="Hill Country Home Services",
-        min_length=1,
-        description="Signs every customer text and heads the tracking page.",
-    )
-    company_phone: str = Field(
-        default="(512) 555-0100", min_length=3, description="The number customers call back."
     )
     eta_material_minutes: float = Field(
         default=15.0, gt=0, description="An ETA change smaller than this is not told."

@@ -80,21 +80,27 @@ def identifier(value: str, field: str) -> str:
     return value
 
 
+def arrival_window(start: datetime, end: datetime, now: datetime) -> tuple[datetime, datetime]:
+    """A window a customer can be promised: zoned, ordered, at most 12 h, not over."""
+    if start.tzinfo is None or end.tzinfo is None:
+        raise InvalidInput("arrival window times need a time zone offset", "arrivalWindow")
+    if end <= start:
+        raise InvalidInput("arrival window must end after it starts", "arrivalWindow")
+    if end - start > timedelta(hours=12):
+        raise InvalidInput("arrival window may span at most 12 hours", "arrivalWindow")
+    if end < now:
+        raise InvalidInput("arrival window is already over", "arrivalWindow")
+    if start > now + timedelta(days=90):
+        raise InvalidInput("arrival window is more than 90 days ahead", "arrivalWindow")
+    return start, end
+
+
 def booking(b: Booking, now: datetime) -> Booking:
     """A checked, normalised copy of a booking request."""
     coordinates(b.lat, b.lon)
     if not _PHONE.match(b.customer_phone.strip()):
         raise InvalidInput("customer phone must be 7-20 digits", "customer.phone")
-    if b.window_start.tzinfo is None or b.window_end.tzinfo is None:
-        raise InvalidInput("arrival window times need a time zone offset", "arrivalWindow")
-    if b.window_end <= b.window_start:
-        raise InvalidInput("arrival window must end after it starts", "arrivalWindow")
-    if b.window_end - b.window_start > timedelta(hours=12):
-        raise InvalidInput("arrival window may span at most 12 hours", "arrivalWindow")
-    if b.window_end < now:
-        raise InvalidInput("arrival window is already over", "arrivalWindow")
-    if b.window_start > now + timedelta(days=90):
-        raise InvalidInput("arrival window is more than 90 days ahead", "arrivalWindow")
+    arrival_window(b.window_start, b.window_end, now)
     duration = b.duration_min
     if duration is None:
         duration = float(DEFAULT_DURATION_MIN[b.kind])

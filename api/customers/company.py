@@ -1,7 +1,7 @@
 """Who the customer hears from: the company's name, phone and time zone.
 
-`settings_company` is the one place these are read; when the company becomes a document
-managers edit, only this function changes (it is already async for that).
+`company_source` is the one place these are read: the `company` document managers edit
+(api/persistence/company.py), defaulting to `NEXTJOB_COMPANY_NAME`, `_PHONE`, `_TIMEZONE`.
 """
 
 from __future__ import annotations
@@ -10,16 +10,18 @@ from collections.abc import Awaitable, Callable
 
 from api.core.settings import Settings
 from api.customers.wording import Company
+from api.persistence.company import read_company
+from api.persistence.store import Store
 
 CompanySource = Callable[[], Awaitable[Company]]
 
 
-def settings_company(settings: Settings) -> CompanySource:
-    """The company as configured (`NEXTJOB_COMPANY_NAME`, `_PHONE`, `_TIMEZONE`)."""
-    company = Company(settings.company_name, settings.company_phone, settings.timezone)
+def company_source(store: Store, settings: Settings) -> CompanySource:
+    """The company as saved by a manager, read fresh for each notice and page."""
 
     async def current() -> Company:
-        return company
+        saved = await read_company(store, settings)
+        return Company(saved.name, saved.phone, saved.timezone)
 
     return current
 

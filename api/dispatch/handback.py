@@ -3,32 +3,22 @@ together (declines, reassigned late calls, dispatcher unassign, silent phones)."
 
 from __future__ import annotations
 
-from api.core.domain import JobStatus, TechStatus
+from api.core.domain import TechStatus
+from api.core.events import EventType
 from api.core.principal import Principal
-from api.dispatch.service import DispatchService
+from api.dispatch import moves
+from api.dispatch.deps import Dispatch, publish_job, publish_tech
+from api.persistence import lookups
 from api.persistence.store import Doc
-from api.persistence.transitions import JobMove, TechMove, transition
-
-# What a job forgets when it goes back to the bucket.
-ASSIGNMENT_FIELDS = (
-    "active_tech_id",
-    "tech_id",
-    "assigned_at",
-    "travel_started_at",
-    "assignment",
-    "eta",
-    "acknowledged_version",
-    "acknowledged_at",
-    "unacknowledged_alert_at",
-)
+from api.persistence.transitions import move_job_and_tech
 
 
 async def release(
-    dispatch: DispatchService,
+    d: Dispatch,
     actor: Principal,
     job: Doc,
     *,
-    event_type: str,
+    event_type: EventType,
     reason: str,
     remember_decline: bool,
     tech_to: TechStatus = TechStatus.AVAILABLE,
@@ -42,27 +32,22 @@ async def release(
     set_tech: Doc = {}
     inc: dict[str, float] = {}
     if remember_decline:
-        tech_doc = await dispatch.technician(tech_id)
-        today = dispatch.clock().date().isoformat()
+        tech_doc = await lookups.technician(d.store, tech_id)
+        today = d.clock().date().isoformat()
         declined = (
             tech_doc.get("declined_today", []) if tech_doc.get("declined_day") == today else []
         )
         set_tech = {"declined_today": [*declined, job["_id"]], "declined_day": today}
         inc = {"declines_total": 1}
-    released, tech = await transition(
-        dispatch.store,
-        now=dispatch.clock(),
+    released, tech = await move_job_and_tech(
+        d.store,
+        now=d.clock(),
         actor=actor.as_actor(),
         event_type=event_type,
         data={"reason": reason},
-        job=JobMove(
-            job["_id"], (JobStatus(job["status"]),), JobStatus.BOOKED, unset=ASSIGNMENT_FIELDS
-        ),
-        tech=TechMove(
-            tech_id, (TechStatus.BUSY,), tech_to, set_=set_tech, unset=("current_job_id",), inc=inc
-        ),
+        job=moves.release(job),
+        tech=moves.free(tech_id, to=tech_to, set_=set_tech, inc=inc),
     )
-    assert released is not None and tech is not None
-    await dispatch.publish_job({**released, "tech_id": tech_id})
-    await dispatch.publish_tech(tech)
+    await publish_job(d, {**released, "tech_id": tech_id})  # the old phone looks again
+    await publish_tech(d, tech)
     return released, tech

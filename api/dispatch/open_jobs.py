@@ -20,14 +20,14 @@ import logging
 from collections.abc import Awaitable
 from datetime import datetime, timedelta
 
-from pymongo.errors import PyMongoError
-
 from api.core.clock import Clock
 from api.core.domain import JobStatus
 from api.core.errors import NextjobError
 from api.core.tasks import cancel_all
 from api.dispatch.profiles import open_job
-from api.persistence.store import Doc, Store, translate
+from api.persistence import lookups
+from api.persistence.driver_errors import mapped_driver_errors
+from api.persistence.store import Doc, Store
 from realtime import Broker, Event, Subscription, board_channel
 from routing import JobPool, JobTable
 
@@ -114,7 +114,7 @@ class OpenJobIndex:
 
     async def refresh(self, job_id: str) -> None:
         """Re-read one job from MongoDB and apply it (dropping it if it is gone)."""
-        doc: Doc | None = await self.store.jobs.find_one({"_id": job_id})
+        doc = await lookups.job_or_none(self.store, job_id)
         if doc is not None:
             self.apply(doc)
             return
@@ -134,11 +134,9 @@ class OpenJobIndex:
 
     async def _resync(self) -> None:
         if not self.pool:
-            async for doc in self.store.jobs.find({"status": _BOOKED}):
+            async for doc in lookups.booked_jobs(self.store):
                 self.apply(doc)
-        booked: dict[str, int] = {}
-        async for doc in self.store.jobs.find({"status": _BOOKED}, {"version": 1}):
-            booked[str(doc["_id"])] = int(doc.get("version", 0))
+        booked = await lookups.booked_versions(self.store)
         changed = [
             job_id
             for job_id, version in booked.items()
@@ -146,7 +144,7 @@ class OpenJobIndex:
         ]
         for start in range(0, len(changed), _FETCH_CHUNK):
             chunk = changed[start : start + _FETCH_CHUNK]
-            async for doc in self.store.jobs.find({"_id": {"$in": chunk}}):
+            async for doc in lookups.jobs_by_ids(self.store, chunk):
                 self.apply(doc)
         pending = self._pending or set()
         for job_id in self.pool.ids():
@@ -181,8 +179,7 @@ class OpenJobIndex:
 
     async def _safely(self, work: Awaitable[None]) -> None:
         try:
-            await work
+            with mapped_driver_errors():
+                await work
         except NextjobError as exc:
             log.warning("open-job index update skipped: %s", exc.message)
-        except PyMongoError as exc:
-            log.warning("open-job index update skipped: %s", translate(exc).message)

@@ -21,8 +21,8 @@ from api.core.domain import ACTIVE_STATUSES, TechStatus
 from api.core.errors import NextjobError
 from api.core.tasks import cancel_all
 from api.customers.places import point
+from api.dispatch.deps import Dispatch
 from api.dispatch.profiles import CompanyPrior, tech_profile
-from api.dispatch.service_core import ServiceCore
 from api.persistence.driver_errors import mapped_driver_errors
 from api.persistence.store import Doc
 from realtime import board_channel
@@ -80,7 +80,7 @@ class LookaheadPlanner:
 
     def __init__(
         self,
-        service: ServiceCore,
+        service: Dispatch,
         *,
         horizon_min: float = 240.0,
         min_interval: float = 1.0,

@@ -189,10 +189,12 @@ nextjob is starting on {base}
   GraphiQL:  {base}/graphql   (add header  Authorization: Bearer <token>)
   health:    {base}/healthz
   live map:  {base}/map?token=<dispatcher token below>
+  team:      {base}/console/team?token=<manager token below>
 Demo tokens, valid {settings.token_ttl_hours:g} h
 (more: `.venv/bin/nextjob token ROLE SUBJECT`, roles technician csr dispatcher manager integration):
   dispatcher  {issue_token(secret, Role.DISPATCHER, "dispatch_demo", ttl)}
   csr         {issue_token(secret, Role.CSR, "csr_demo", ttl)}
+  manager     {issue_token(secret, Role.MANAGER, "manager_demo", ttl)}
   technician  {issue_token(secret, Role.TECHNICIAN, "tech_01", ttl)}   (tech_01 .. tech_14)
 Press Ctrl-C to stop (the embedded database stops with it; data stays in {settings.data_dir}).
 """,

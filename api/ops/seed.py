@@ -14,8 +14,10 @@ from zoneinfo import ZoneInfo
 
 from api.core.clock import utcnow
 from api.core.domain import DEFAULT_DURATION_MIN, JobKind, JobStatus, Priority, TechStatus
+from api.core.events import EventType
+from api.core.phones import e164
 from api.core.validation import Booking, booking
-from api.persistence.documents import geo_point
+from api.persistence.documents import booked_job, geo_point
 from api.persistence.store import Doc, Store
 
 # (street, neighbourhood centre lat, lon): real Austin streets, jittered house numbers.
@@ -104,6 +106,12 @@ def demo_technicians(rng: random.Random, count: int = 14) -> list[Doc]:
                 "location": geo_point(lat, lon),
                 "status": TechStatus.OFF_DUTY.value,
                 "shift": {"start": start, "end": end},
+                # Weekdays on the listed hours, alternate Saturdays for half the team.
+                "weekly_shift": {
+                    day: {"start": start, "end": end}
+                    for day in ("mon", "tue", "wed", "thu", "fri", *(("sat",) if i % 2 else ()))
+                },
+                "phone": f"+1512555{2000 + i:04d}",
                 "version": 1,
                 "stats": {"completed": 0, "sales": 0, "sold_total": 0.0},
             }
@@ -154,6 +162,34 @@ def demo_bookings(rng: random.Random, now: datetime, tz: str, count: int = 72) -
     return out
 
 
+def _demo_customers(jobs: list[Doc], now: datetime) -> list[Doc]:
+    """One customer per demo phone (E.164), with the addresses of their jobs; each job is
+    filed under its customer, as a booking over the API would be."""
+    by_phone: dict[str, Doc] = {}
+    for job in jobs:
+        phone = e164(job["customer"]["phone"], "US")
+        lon, lat = job["location"]["coordinates"]
+        customer = by_phone.setdefault(
+            phone,
+            {
+                "_id": f"cus_demo{len(by_phone) + 1:03d}",
+                "name": job["customer"]["name"],
+                "phone": phone,
+                "phones": [phone],
+                "addresses": [],
+                "notes": "",
+                "service_agreement": job["kind"] == JobKind.MAINTENANCE.value,
+                "version": 1,
+                "created_at": now,
+                "updated_at": now,
+            },
+        )
+        customer["addresses"].append({"address": job["address"], "lat": lat, "lon": lon})
+        job["customer"] = {"name": customer["name"], "phone": phone}
+        job["customer_id"] = customer["_id"]
+    return list(by_phone.values())
+
+
 async def seed_demo(store: Store, tz: str, seed: int = 7) -> bool:
     """Fill an empty database with the demo company; False if it already had data."""
     if await store.technicians.count_documents({}, limit=1):
@@ -166,27 +202,15 @@ async def seed_demo(store: Store, tz: str, seed: int = 7) -> bool:
         b = booking(b, now)
         booked_at = now - timedelta(minutes=5 * (72 - i))
         jobs.append(
-            {
-                "_id": f"job_demo{i + 1:03d}",
-                "status": JobStatus.BOOKED.value,
-                "version": 1,
-                "customer": {"name": b.customer_name, "phone": b.customer_phone},
-                "address": b.address,
-                "location": geo_point(b.lat, b.lon),
-                "problem": b.problem,
-                "kind": b.kind.value,
-                "priority": b.priority.value,
-                "estimated_value": b.estimated_value,
-                "duration_min": b.duration_min,
-                "required_skills": list(b.required_skills),
-                "window_start": b.window_start,
-                "window_end": b.window_end,
-                "urgency_list": b.urgency_list,
-                "booked_at": booked_at,
-                "booked_by": {"role": "csr", "sub": f"csr_{i % 3 + 1}"},
-                "updated_at": booked_at,
-            }
+            booked_job(
+                f"job_demo{i + 1:03d}",
+                b,
+                booked_at=booked_at,
+                booked_by={"role": "csr", "sub": f"csr_{i % 3 + 1}"},
+            )
         )
+    customers = _demo_customers(jobs, now)
+    await store.customers.insert_many(customers)
     await store.jobs.insert_many(jobs)
     await store.events.insert_many(
         [
@@ -195,7 +219,7 @@ async def seed_demo(store: Store, tz: str, seed: int = 7) -> bool:
                 "actor": j["booked_by"],
                 "entity": "job",
                 "entity_id": j["_id"],
-                "type": "job.booked",
+                "type": EventType.JOB_BOOKED.value,
                 "before": None,
                 "after": JobStatus.BOOKED.value,
                 "version": 1,

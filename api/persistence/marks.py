@@ -10,6 +10,7 @@ from pymongo import ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from api.core.errors import NotFound
+from api.core.events import EventType
 from api.persistence.driver_errors import mapped_driver_errors
 from api.persistence.store import Doc, Store
 
@@ -45,7 +46,7 @@ async def claim_notice(
                 actor=NOTICE_ACTOR,
                 entity="job",
                 entity_id=job_id,
-                type_="job.eta",
+                type_=EventType.JOB_ETA,
                 before=after["status"],
                 after=after["status"],
                 version=after["version"],

@@ -25,25 +25,27 @@ from api.core.clock import Clock, utcnow
 from api.core.errors import NextjobError
 from api.core.settings import Settings
 from api.core.tasks import cancel_all
-from api.customers.company import settings_company
+from api.customers.company import company_source
 from api.customers.delivery import DeliveryRules, OutboxWorker
 from api.customers.eta_policy import EtaRules
 from api.customers.notifications import Notifier
 from api.customers.timing import CustomerTiming
-from api.dispatch.maintenance_bump import MaintenanceBump
-from api.dispatch.overrides import DispatcherActions
-from api.dispatch.service import DispatchService
+from api.dispatch.assignment import dispatch_idle
+from api.dispatch.deps import Dispatch
+from api.dispatch.skills import ensure_catalogue
 from api.insight.lookahead import LookaheadPlanner
 from api.persistence.reads import Reader
 from api.persistence.store import Store
+from api.transport.graphiql import graphiql_routes
 from api.transport.graphql_view import NextjobGraphQL
+from api.transport.home import home_routes
 from api.transport.metrics import Metrics, metrics_endpoint
 from api.transport.middleware.idempotency import IdempotencyMiddleware
 from api.transport.middleware.metrics import MetricsMiddleware
 from api.transport.middleware.request_id import RequestIdMiddleware
-from api.transport.pages import map_routes, tracking_routes
-from api.voice.acknowledgements import Acknowledgements
-from api.voice.service import VoiceService
+from api.transport.pages import console_routes, map_routes, tech_routes, tracking_routes
+from api.voice.acknowledgements import sweep_unacknowledged
+from api.voice.alerts import AlertBoard
 from realtime import create_broker
 from schema import build_schema
 
@@ -59,27 +61,25 @@ def create_app(settings: Settings, mongodb_uri: str, clock: Clock = utcnow) -> S
         store = Store(mongodb_uri, settings.db_name)
         broker = create_broker(settings.redis_url, metrics.broker_delivery.observe)
         healer: asyncio.Task[None] | None = None
-        service: DispatchService | None = None
+        dispatch: Dispatch | None = None
         access: Access | None = None
         planner: LookaheadPlanner | None = None
         outbox: OutboxWorker | None = None
         try:
             await store.ensure_indexes()
+            await ensure_catalogue(store, clock())
             await broker.connect()
-            service = DispatchService(store, broker, settings, clock)
-            service.on_assignment = metrics.assignment
             metrics.count_subscriptions(broker.listener_count)
             app.state.metrics = metrics
             app.state.settings = settings
             app.state.clock = clock
             app.state.store = store
             app.state.broker = broker
-            app.state.service = service
             app.state.reader = Reader(store)
             app.state.access = access = await open_access(settings, store)
             notifier = Notifier(
                 store,
-                settings_company(settings),
+                company_source(store, settings),
                 clock,
                 _eta_rules(settings),
                 delivers=bool(settings.notify_webhook_url),
@@ -87,19 +87,22 @@ def create_app(settings: Settings, mongodb_uri: str, clock: Clock = utcnow) -> S
             outbox = OutboxWorker(store, _delivery_rules(settings), clock)
             notifier.committed = outbox.wake
             await outbox.start()
-            app.state.timing = CustomerTiming(store, notifier, settings.base_url())
-            app.state.voice = VoiceService(service, notifier, clock)
-            app.state.actions = DispatcherActions(service, notifier)
-            app.state.bump = MaintenanceBump(app.state.actions)
-            app.state.acks = Acknowledgements(service, app.state.voice.board)
-            service.customer_timing = app.state.timing
-            await service.start()
-            app.state.planner = planner = LookaheadPlanner(service)
-            await planner.start()
-            app.state.timing.expected = planner.expected
-            healer = asyncio.create_task(
-                _heal_forever(service, app.state.timing, app.state.acks, settings, planner)
+            app.state.timing = timing = CustomerTiming(store, notifier, settings.base_url())
+            app.state.dispatch = dispatch = Dispatch.build(
+                store,
+                broker,
+                settings,
+                clock=clock,
+                customer_timing=timing,
+                notifier=notifier,
+                on_assignment=metrics.assignment,
             )
+            app.state.board = board = AlertBoard(store, broker, clock)
+            await dispatch.open_jobs.start()
+            app.state.planner = planner = LookaheadPlanner(dispatch)
+            await planner.start()
+            timing.expected = planner.expected
+            healer = asyncio.create_task(_heal_forever(dispatch, board, timing, planner))
             # Start-up objects live for the process: keep them out of the collector's full
             # passes, which otherwise showed up as 300-440 ms pauses with 1,000 sockets.
             gc.collect()
@@ -113,8 +116,8 @@ def create_app(settings: Settings, mongodb_uri: str, clock: Clock = utcnow) -> S
                 await planner.stop()
             if outbox is not None:
                 await outbox.stop()
-            if service is not None:
-                await service.stop()
+            if dispatch is not None:
+                await dispatch.open_jobs.stop()
             if access is not None:
                 await access.close()
             await broker.disconnect()
@@ -137,6 +140,10 @@ def create_app(settings: Settings, mongodb_uri: str, clock: Clock = utcnow) -> S
             *tracking_routes(),
             WebSocketRoute("/graphql", graphql),
             *map_routes(),
+            *home_routes(),
+            *graphiql_routes(),
+            *console_routes(),
+            *tech_routes(),
         ],
         # Outermost first: the request id reaches every log line and the metrics
         # count the idempotent replays too.
@@ -185,26 +192,25 @@ async def readyz(request: Request) -> JSONResponse:
 
 
 async def _heal_forever(
-    service: DispatchService,
-    timing: CustomerTiming,
-    acks: Acknowledgements,
-    settings: Settings,
-    planner: LookaheadPlanner,
+    dispatch: Dispatch, board: AlertBoard, timing: CustomerTiming, planner: LookaheadPlanner
 ) -> None:
     """Periodic housekeeping: assign idle techs (heals anything a lost event or a crash
     left), send the customers' heads-up calls that are due, flag silent phones, and
     re-plan the look-ahead."""
+    settings = dispatch.settings
     every = min(settings.resync_seconds, settings.ack_timeout_seconds / 2)
     while True:
         await asyncio.sleep(every)
         try:
-            await service.dispatch_idle()
+            await dispatch_idle(dispatch)
             planner.request()
-            now = service.clock()
+            now = dispatch.clock()
             await timing.send_heads_up(now)
             await timing.send_missed_windows(now)
             await timing.review_etas(now)
-            await acks.sweep_unacknowledged(
+            await sweep_unacknowledged(
+                dispatch,
+                board,
                 now,
                 timedelta(seconds=settings.ack_timeout_seconds),
                 settings.reassign_unacknowledged,

@@ -26,6 +26,7 @@ from strawberry.types.unset import UnsetType
 
 from api.access.front_door import Access
 from api.core.errors import NextjobError
+from api.transport.graphiql import offline_ide
 from api.transport.http_spec import (
     GRAPHQL_RESPONSE,
     JSON,
@@ -60,6 +61,10 @@ class NextjobGraphQL(GraphQL[Context, None]):
         except HTTPException as exc:
             response = http_error_response(exc.status_code, exc.reason, media_type)
         await response(scope, receive, send)
+
+    @property
+    def graphql_ide_html(self) -> str:
+        return offline_ide(super().graphql_ide_html)
 
     def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
         # A GET carrying only a persisted document (hash) is an operation, not a browser.
@@ -134,15 +139,12 @@ class NextjobGraphQL(GraphQL[Context, None]):
             getattr(request.state, "principal", None) if isinstance(request, Request) else None
         )
         return Context(
-            service=state.service,
+            dispatch=state.dispatch,
+            board=state.board,
             reader=state.reader,
             broker=state.broker,
             settings=state.settings,
-            voice=state.voice,
             timing=state.timing,
-            actions=state.actions,
-            bump=state.bump,
-            acks=state.acks,
             planner=state.planner,
             request=request,
             response=response,

@@ -1,26 +1,32 @@
-"""The pages: the dispatcher's live map at /map and the customer's tracking page at
-/track/<token> (static files in web/public/track, words from api.customers.wording,
-a strict CSP: no inline script or style).
+"""The pages: the dispatcher's live map at /map, the managers' /console/team, the
+technician's app at /tech and the customer's tracking page.
 
-The map: the static page from `web/public`, Leaflet from
-`web/node_modules`, and the little configuration the page needs.
-
-The page itself talks only to the public GraphQL API, with the dispatcher's token.
+Each page is static files from `web/public` (Leaflet from `web/node_modules`) plus the
+little configuration it needs; the pages talk only to the public GraphQL API.
 """
 
 from __future__ import annotations
 
 import html
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.responses import (
+    FileResponse,
+    HTMLResponse,
+    JSONResponse,
+    RedirectResponse,
+    Response,
+)
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from api.customers.tracking import public_view
 from api.customers.wording import phone_words
+from api.persistence.company import read_company
+from mobile_contract import manifest
 
 WEB = Path(__file__).resolve().parents[2] / "web"
 TRACK = WEB / "public" / "track"
@@ -39,16 +45,72 @@ def map_routes() -> list[BaseRoute]:
     ]
 
 
+def console_routes() -> list[BaseRoute]:
+    """The managers' console pages: /console/team (plain ES modules shared with /map)."""
+    public = WEB / "public"
+    return [
+        Route("/console/team", _team_with_slash, methods=["GET"]),
+        Mount("/console/js", StaticFiles(directory=public / "js", check_dir=False)),
+        Mount("/console/team", StaticFiles(directory=public / "team", html=True, check_dir=False)),
+    ]
+
+
+async def _team_with_slash(request: Request) -> RedirectResponse:
+    return RedirectResponse(request.url.replace(path="/console/team/"), status_code=307)
+
+
 async def _with_slash(request: Request) -> RedirectResponse:
     # Relative asset URLs need the slash; the query (a pasted ?token=) is kept.
-    return RedirectResponse(request.url.replace(path="/map/"), status_code=307)
+    return RedirectResponse(request.url.replace(path=request.url.path + "/"), status_code=307)
+
+
+def tech_routes() -> list[BaseRoute]:
+    """Routes for /tech, the technician's installable web app (web/public/tech)."""
+    tech = WEB / "public" / "tech"
+    return [
+        Route("/tech", _with_slash, methods=["GET"]),
+        Route("/tech/config.json", map_config, methods=["GET"]),
+        Route("/tech/contract.json", _contract, methods=["GET"]),
+        Route(
+            "/tech/sw.js",
+            _file(tech / "sw.js", "text/javascript", {"Service-Worker-Allowed": "/tech/"}),
+            methods=["GET"],
+        ),
+        Route(
+            "/tech/manifest.webmanifest",
+            _file(tech / "manifest.webmanifest", "application/manifest+json"),
+            methods=["GET"],
+        ),
+        Mount("/tech", StaticFiles(directory=tech, html=True, check_dir=False)),
+    ]
+
+
+async def _contract(request: Request) -> JSONResponse:
+    # The app sends operations by hash only (trusted documents): it needs just the names.
+    return JSONResponse(manifest(), headers={"Cache-Control": "no-cache"})
+
+
+def _file(
+    path: Path, media_type: str, extra: dict[str, str] | None = None
+) -> Callable[[Request], Awaitable[Response]]:
+    """A file served revalidated on every load: browsers must see a new service worker."""
+    headers = {"Cache-Control": "no-cache", **(extra or {})}
+    present = path.is_file()  # shipped with the code: looked at once, at start-up
+
+    async def serve(request: Request) -> Response:
+        if not present:
+            return Response("not found", 404)
+        return FileResponse(path, media_type=media_type, headers=headers)
+
+    return serve
 
 
 async def map_config(request: Request) -> JSONResponse:
     """What the page cannot know by itself: the tile server and the company's time zone."""
     settings = request.app.state.settings
+    company = await read_company(request.app.state.store, settings)
     return JSONResponse(
-        {"tileUrl": settings.map_tile_url, "timezone": settings.timezone, "graphql": "/graphql"},
+        {"tileUrl": settings.map_tile_url, "timezone": company.timezone, "graphql": "/graphql"},
         headers={"Cache-Control": "no-store"},
     )
 

@@ -10,12 +10,11 @@ from __future__ import annotations
 import secrets
 from enum import StrEnum
 
-from pymongo import DESCENDING, ReturnDocument
-
 from api.core.clock import Clock
 from api.core.errors import NotFound
 from api.core.principal import Principal
 from api.core.validation import identifier
+from api.persistence import alerts as stored
 from api.persistence.store import Doc, Store
 from realtime import Broker, Event, board_channel, tech_channel
 
@@ -30,6 +29,11 @@ class AlertKind(StrEnum):
     UNACKNOWLEDGED = "unacknowledged"
 
 
+class LateCallOutcome(StrEnum):
+    KEEP_WITH_OVERTIME = "keep_with_overtime"
+    REASSIGN = "reassign"
+
+
 class AlertStatus(StrEnum):
     OPEN = "open"
     ACKNOWLEDGED = "acknowledged"
@@ -38,9 +42,7 @@ class AlertStatus(StrEnum):
 
 class AlertBoard:
     def __init__(self, store: Store, broker: Broker, clock: Clock) -> None:
-        self.alerts_coll = store.db["alerts"]
-        self.messages = store.db["messages"]
-        self.technicians = store.technicians
+        self.store = store
         self.broker = broker
         self.clock = clock
 
@@ -66,24 +68,22 @@ class AlertBoard:
             "updated_at": now,
             "version": 1,
         }
-        await self.alerts_coll.insert_one(alert)
+        await stored.insert_alert(self.store, alert)
         await self.publish(alert)
         return alert
 
     async def acknowledge(self, actor: Principal, alert_id: str) -> Doc:
         """Mark seen; acknowledging twice is harmless."""
         identifier(alert_id, "alertId")
-        alert: Doc | None = await self.alerts_coll.find_one_and_update(
-            {"_id": alert_id, "status": AlertStatus.OPEN.value},
+        alert = await stored.mark_alert(
+            self.store,
+            alert_id,
+            (AlertStatus.OPEN.value,),
             {
-                "$set": {
-                    "status": AlertStatus.ACKNOWLEDGED.value,
-                    "acknowledged_by": actor.as_actor(),
-                    "updated_at": self.clock(),
-                },
-                "$inc": {"version": 1},
+                "status": AlertStatus.ACKNOWLEDGED.value,
+                "acknowledged_by": actor.as_actor(),
+                "updated_at": self.clock(),
             },
-            return_document=ReturnDocument.AFTER,
         )
         if alert is None:
             alert = await self.get(alert_id)
@@ -98,13 +98,29 @@ class AlertBoard:
         return doc
 
     async def find(self, alert_id: str) -> Doc | None:
-        doc: Doc | None = await self.alerts_coll.find_one({"_id": alert_id})
-        return doc
+        return await stored.find_alert(self.store, alert_id)
 
     async def recent(self, statuses: tuple[AlertStatus, ...], limit: int = 100) -> list[Doc]:
-        query: Doc = {"status": {"$in": [s.value for s in statuses]}} if statuses else {}
-        cursor = self.alerts_coll.find(query).sort("created_at", DESCENDING)
-        return await cursor.limit(max(1, min(limit, 500))).to_list(None)
+        names = tuple(s.value for s in statuses)
+        return await stored.recent_alerts(self.store, names, max(1, min(limit, 500)))
+
+    async def unresolved(self, kind: AlertKind, job_id: str) -> Doc | None:
+        """An open or acknowledged alert of this kind about this job."""
+        return await stored.unresolved_alert(self.store, kind.value, job_id)
+
+    async def resolve(self, actor: Principal, alert_id: str, resolution: str) -> Doc | None:
+        """Close an alert with its outcome; None if it was resolved meanwhile."""
+        return await stored.mark_alert(
+            self.store,
+            alert_id,
+            (AlertStatus.OPEN.value, AlertStatus.ACKNOWLEDGED.value),
+            {
+                "status": AlertStatus.RESOLVED.value,
+                "resolution": resolution,
+                "resolved_by": actor.as_actor(),
+                "updated_at": self.clock(),
+            },
+        )
 
     async def publish(self, alert: Doc) -> None:
         await self.broker.publish(
@@ -115,23 +131,20 @@ class AlertBoard:
         self, tech_id: str, actor: Principal, direction: str, body: str, alert_id: str | None
     ) -> Doc:
         """Append to a tech's thread and tell the phone to look again."""
-        # `seq` orders a thread even when two messages share a millisecond.
-        counter: Doc | None = await self.technicians.find_one_and_update(
-            {"_id": tech_id}, {"$inc": {"message_seq": 1}}, return_document=ReturnDocument.AFTER
-        )
-        if counter is None:
+        seq = await stored.next_message_seq(self.store, tech_id)
+        if seq is None:
             raise NotFound(f"technician {tech_id} not found")
         message: Doc = {
             "_id": "msg_" + secrets.token_hex(8),
             "tech_id": tech_id,
-            "seq": counter["message_seq"],
+            "seq": seq,
             "direction": direction,
             "from": actor.as_actor(),
             "text": body,
             "alert_id": alert_id,
             "at": self.clock(),
         }
-        await self.messages.insert_one(message)
+        await stored.insert_message(self.store, message)
         await self.broker.publish(
             tech_channel(tech_id), Event(kind="message", id=message["_id"], version=message["seq"])
         )
@@ -139,6 +152,4 @@ class AlertBoard:
 
     async def thread(self, tech_id: str, limit: int = THREAD_LENGTH) -> list[Doc]:
         """A tech's conversation with dispatch, oldest first."""
-        cursor = self.messages.find({"tech_id": tech_id}).sort("seq", DESCENDING)
-        docs = await cursor.limit(limit).to_list(None)
-        return list(reversed(docs))
+        return list(reversed(await stored.latest_messages(self.store, tech_id, limit)))

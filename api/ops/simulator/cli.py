@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from api.core.settings import Settings
-from api.dispatch.service import Policy
+from api.dispatch.deps import Policy
 from api.ops.simulator.report import Summary, format_text, summarize
 from api.ops.simulator.simulation import simulate
 from api.ops.simulator.world import make_world

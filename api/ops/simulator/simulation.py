@@ -1,6 +1,6 @@
-"""Working days through the real dispatch service, store and broker, on a virtual clock.
+"""Working days through the real dispatch actions, store and broker, on a virtual clock.
 
-CSRs book each call when it rings; the dispatch service routes as it does in
+CSRs book each call when it rings; dispatch routes as it does in
 production; each simulated technician behaves like the phone app: it listens on its
 own broker channel, re-reads its record when told to look again, and works the job
 it finds (start travel, arrive, complete) at the virtual times its hidden speed, pace
@@ -19,7 +19,8 @@ from api.core.clock import parse_hhmm
 from api.core.domain import JobStatus, Role, TechStatus
 from api.core.principal import Principal
 from api.core.settings import Settings
-from api.dispatch.service import DispatchService, Policy
+from api.dispatch import booking, duty, overrides, work
+from api.dispatch.deps import Dispatch, Policy
 from api.ops.simulator.engine import EventQueue
 from api.ops.simulator.records import JobRecord, LearnedTech, Outcome, ShiftRecord
 from api.ops.simulator.world import Call, TechTruth, World
@@ -84,7 +85,7 @@ class Simulation:
         self.world = world
         self.policy = policy
         self.queue = EventQueue(world.local(0, DAY_STARTS))
-        self.service = DispatchService(
+        self.dispatch = Dispatch.build(
             store, MemoryBroker(), settings, clock=self.queue.clock, policy=policy
         )
         self.techs = {t.id: SimTech(truth=t, location=t.home) for t in world.techs}
@@ -97,7 +98,9 @@ class Simulation:
         async with AsyncExitStack() as stack:
             for tech in self.techs.values():
                 channel = tech_channel(tech.truth.id)
-                tech.inbox = await stack.enter_async_context(self.service.broker.subscribe(channel))
+                tech.inbox = await stack.enter_async_context(
+                    self.dispatch.broker.subscribe(channel)
+                )
             self._schedule()
             actions = await self.queue.run()
         return SimResult(
@@ -123,7 +126,7 @@ class Simulation:
     # ---- the office ----------------------------------------------------------------
 
     async def _book(self, call: Call) -> None:
-        doc = await self.service.book_job(CSR, call.booking)
+        doc = await booking.book_job(self.dispatch, CSR, call.booking)
         record = JobRecord(job_id=doc["_id"], call=call)
         self.jobs[record.job_id] = record
         if call.cancels_after_min is not None:
@@ -134,7 +137,7 @@ class Simulation:
     async def _customer_cancels(self, record: JobRecord) -> None:
         if record.outcome is not Outcome.BOOKED:
             return  # a tech is already on it (or it is done): the customer keeps the visit
-        await self.service.cancel_job(CSR, record.job_id, "customer cancelled")
+        await overrides.cancel_job(self.dispatch, CSR, record.job_id, "customer cancelled")
         record.outcome = Outcome.CANCELLED
         await self._pick_up()
 
@@ -142,7 +145,7 @@ class Simulation:
         """Nothing is silently dropped: every job still on the board is handed back."""
         left = self.store.jobs.find({"status": JobStatus.BOOKED.value}, {"_id": 1})
         for doc in await left.sort("booked_at", 1).to_list(None):
-            await self.service.cancel_job(DISPATCHER, doc["_id"], UNSERVED_REASON)
+            await overrides.cancel_job(self.dispatch, DISPATCHER, doc["_id"], UNSERVED_REASON)
             self.jobs[doc["_id"]].outcome = Outcome.UNSERVED
 
     # ---- the technicians -----------------------------------------------------------
@@ -163,8 +166,8 @@ class Simulation:
 
     async def _on_duty(self, tech: SimTech, day: int) -> None:
         tech.location = tech.truth.home
-        await self.service.report_location(tech.actor, *tech.location)
-        doc = await self.service.go_on_duty(tech.actor)
+        await duty.report_location(self.dispatch, tech.actor, *tech.location)
+        doc = await duty.go_on_duty(self.dispatch, tech.actor)
         tech.shift = ShiftRecord(
             tech_id=tech.truth.id, day=day, on_at=self.queue.now, scheduled_end=doc["shift_ends_at"]
         )
@@ -176,12 +179,12 @@ class Simulation:
             await self._off_duty(tech, tech.shift)
 
     async def _off_duty(self, tech: SimTech, shift: ShiftRecord) -> None:
-        await self.service.go_off_duty(tech.actor)
+        await duty.go_off_duty(self.dispatch, tech.actor)
         shift.off_at = self.queue.now
         tech.shift = None
 
     async def _start_travel(self, tech: SimTech, record: JobRecord) -> None:
-        await self.service.start_travel(tech.actor, record.job_id)
+        await work.start_travel(self.dispatch, tech.actor, record.job_id)
         record.outcome, record.tech_id = Outcome.WORKING, tech.truth.id
         record.assigned_at = self.queue.now
         record.drive_min = tech.drive_minutes(record.call)
@@ -192,10 +195,10 @@ class Simulation:
         self.queue.at(arrive, partial(self._arrive, tech, record))
 
     async def _arrive(self, tech: SimTech, record: JobRecord) -> None:
-        await self.service.arrive(tech.actor, record.job_id)
+        await work.arrive(self.dispatch, tech.actor, record.job_id)
         b = record.call.booking
         tech.location = (b.lat, b.lon)
-        await self.service.report_location(tech.actor, b.lat, b.lon)
+        await duty.report_location(self.dispatch, tech.actor, b.lat, b.lon)
         record.arrived_at = self.queue.now
         record.onsite_min = record.call.onsite_minutes(tech.truth)
         if tech.shift is not None:
@@ -206,7 +209,7 @@ class Simulation:
     async def _complete(self, tech: SimTech, record: JobRecord) -> None:
         record.sold = record.call.sold_amount(tech.truth)
         tech.job = None
-        await self.service.complete_job(tech.actor, record.job_id, record.sold)
+        await work.complete_job(self.dispatch, tech.actor, record.job_id, record.sold)
         record.outcome, record.completed_at = Outcome.COMPLETED, self.queue.now
         shift = tech.shift
         if shift is not None:

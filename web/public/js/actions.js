@@ -72,7 +72,7 @@ function renderInfo(job) {
 }
 
 function renderTechOptions(job, fresh) {
-  const techs = [...board.techs.values()].filter((t) => t.status !== 'OFF_DUTY' && t.id !== job.technicianId);
+  const techs = [...board.techs.values()].filter((t) => !['OFF_DUTY', 'INACTIVE'].includes(t.status) && t.id !== job.technicianId);
   const key = `${job.id}|${techs.map((t) => `${t.id}:${t.status}`)}`;
   if (key === shown.techs) return;
   shown.techs = key;

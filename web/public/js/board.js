@@ -31,10 +31,10 @@ export function renderBoard(onSelectJob) {
   });
   const techKey = techs.map((t) => `${t.id}:${t.status}:${t.currentJobId}:${jobOf(t)?.version}:${t.shiftEndsAt}`);
   renderIf('techs', `${minute}|${techKey}|${JSON.stringify(board.kpis?.technicians ?? [])}`, () => {
-    const order = { BUSY: 0, AVAILABLE: 1, ON_BREAK: 2, OFF_DUTY: 3 };
+    const order = { BUSY: 0, AVAILABLE: 1, ON_BREAK: 2, OFF_DUTY: 3, INACTIVE: 4 };
     techs.sort((a, b) => order[a.status] - order[b.status] || a.name.localeCompare(b.name));
     $('#techs').replaceChildren(...techs.map((t) => techRow(t, onSelectJob)));
-    $('#techs-count').textContent = `${techs.filter((t) => t.status !== 'OFF_DUTY').length} on duty`;
+    $('#techs-count').textContent = `${techs.filter((t) => t.status !== 'OFF_DUTY' && t.status !== 'INACTIVE').length} on duty`;
   });
 }
 

@@ -37,7 +37,8 @@ function put(map, kind, item, isOpen = () => true) {
   return true;
 }
 
-export const putTech = (tech) => put(board.techs, 'tech', tech);
+// A deactivated technician leaves the board and the map (the Team page still lists them).
+export const putTech = (tech) => put(board.techs, 'tech', tech, (t) => t.status !== 'INACTIVE');
 export const putJob = (job) => put(board.jobs, 'job', job, (j) => OPEN_JOB_STATUSES.includes(j.status));
 export const putAlert = (alert) => put(board.alerts, 'alert', alert, (a) => a.status !== 'RESOLVED');
 

@@ -1,0 +1,167 @@
+"""Automatic assignment: routing decides, this writes the decision atomically.
+
+When one tech frees up, the best job for that tech is assigned (runner-ups are tried if
+another process took it first); when several are free, they are assigned together.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from api.core.domain import TechStatus
+from api.core.errors import Conflict
+from api.core.events import EventType
+from api.core.principal import SYSTEM, Principal
+from api.dispatch import moves
+from api.dispatch.deps import Dispatch, Policy, publish_job, publish_tech
+from api.dispatch.profiles import CompanyPrior, tech_profile
+from api.persistence import lookups
+from api.persistence.store import Doc
+from api.persistence.transitions import move_job_and_tech
+from routing import (
+    Decision,
+    JobTable,
+    ScoreBreakdown,
+    TechProfile,
+    assign_batch,
+    fifo_job,
+    nearest_job,
+    rank_jobs,
+)
+
+# "Near the free tech" for urgency-list promotion, in minutes of driving.
+URGENCY_RADIUS_MIN = 30.0
+
+
+async def assign(d: Dispatch, actor: Principal, job_id: str, tech_id: str, reasons: Doc) -> Doc:
+    """A booked job to an available tech, with the reasons recorded; CONFLICT if either
+    has moved on."""
+    now = d.clock()
+    reasons = {**reasons, "decided_at": now}
+    job, tech = await move_job_and_tech(
+        d.store,
+        now=now,
+        actor=actor.as_actor(),
+        event_type=EventType.JOB_ASSIGNED,
+        data={"reasons": reasons},
+        job=moves.assign(job_id, tech_id, now, reasons),
+        tech=moves.occupy(tech_id, job_id),
+    )
+    d.on_assignment(str(reasons.get("decided_by", "unknown")))
+    await publish_job(d, job)
+    await publish_tech(d, tech)
+    return job
+
+
+async def dispatch_tech(d: Dispatch, tech_id: str, *, slot_opened: bool = False) -> Doc | None:
+    """Give an available technician the best next job; try runner-ups if it races.
+
+    `slot_opened`: the tech just finished or lost a job (a completion, a cancellation),
+    so urgency-list customers near them are promoted first, and told.
+    """
+    async with d.lock:
+        techs = await lookups.all_technicians(d.store)
+        prior = CompanyPrior.from_techs(techs)
+        tech = next((t for t in techs if t["_id"] == tech_id), None)
+        if tech is None or tech["status"] != TechStatus.AVAILABLE.value:
+            return None
+        await d.open_jobs.ensure_fresh()
+        profile = tech_profile(tech, prior)
+        for job_id, reasons in candidates(d, profile, d.open_jobs.table(), slot_opened):
+            try:
+                job = await assign(d, SYSTEM, job_id, tech_id, reasons)
+                if reasons.get("promoted_from_urgency_list") and d.customer_timing:
+                    await d.customer_timing.moved_up(job, d.clock())
+                return job
+            except Conflict:
+                if not await lookups.is_available(d.store, tech_id):
+                    return None
+                # Our index was stale (someone else took the job): correct it and
+                # try the runner-up.
+                await d.open_jobs.refresh(job_id)
+        return None
+
+
+def candidates(
+    d: Dispatch, tech: TechProfile, jobs: JobTable, slot_opened: bool = False
+) -> list[tuple[str, Doc]]:
+    """The jobs to try for this tech, best first, each with the reasons to record."""
+    now, limit = d.clock(), d.settings.max_candidates
+    if d.policy is Policy.REVENUE:
+        ranked = rank_jobs(tech, jobs, now, limit=limit)
+        promoted: set[str] = set()
+        if slot_opened:
+            near = [
+                (j, b)
+                for j, b in rank_jobs(tech, jobs, now)
+                if j.urgency_list and b.travel_min <= URGENCY_RADIUS_MIN
+            ][:limit]
+            promoted = {j.id for j, _ in near}
+            ranked = near + [(j, b) for j, b in ranked if j.id not in promoted]
+        out = []
+        for i, (job, breakdown) in enumerate(ranked):
+            runner = ranked[i + 1] if i + 1 < len(ranked) else None
+            reasons = _reasons(
+                breakdown,
+                runner[0].id if runner else None,
+                runner[1].score if runner else None,
+            )
+            if job.id in promoted:
+                reasons["promoted_from_urgency_list"] = True
+            out.append((job.id, reasons))
+        return out
+    pick = nearest_job if d.policy is Policy.NEAREST else fifo_job
+    picked: list[tuple[str, Doc]] = []
+    remaining = list(jobs.jobs)
+    while len(picked) < limit:
+        decision = pick(tech, remaining, now)
+        if decision is None:
+            break
+        picked.append((decision.job_id, {**decision_reasons(decision), "policy": d.policy.value}))
+        remaining = [j for j in remaining if j.id != decision.job_id]
+    return picked
+
+
+async def dispatch_idle(d: Dispatch) -> int:
+    """Assign every available technician at once (optimal batch), then fill gaps."""
+    async with d.lock:
+        techs = await lookups.all_technicians(d.store)
+        prior = CompanyPrior.from_techs(techs)
+        free = [t for t in techs if t["status"] == TechStatus.AVAILABLE.value]
+        if not free:
+            return 0
+        await d.open_jobs.ensure_fresh()
+        jobs = d.open_jobs.table()
+        if not len(jobs):
+            return 0
+        missed: list[str] = []
+        assigned = 0
+        if d.policy is not Policy.REVENUE:
+            missed = [t["_id"] for t in free]  # baselines pick one tech at a time
+        else:
+            profiles = [tech_profile(t, prior) for t in free]
+            for dec in assign_batch(profiles, jobs, d.clock()):
+                try:
+                    await assign(d, SYSTEM, dec.job_id, dec.tech_id, decision_reasons(dec))
+                    assigned += 1
+                except Conflict:
+                    await d.open_jobs.refresh(dec.job_id)
+                    missed.append(dec.tech_id)
+    for tech_id in missed:
+        if await dispatch_tech(d, tech_id) is not None:
+            assigned += 1
+    return assigned
+
+
+def _reasons(b: ScoreBreakdown, runner_up: str | None, runner_score: float | None) -> Doc:
+    return {
+        "decided_by": "routing",
+        **asdict(b),
+        "runner_up_job_id": runner_up,
+        "runner_up_score": runner_score,
+    }
+
+
+def decision_reasons(d: Decision) -> Doc:
+    """What an assignment records about routing's decision."""
+    return _reasons(d.breakdown, d.runner_up_job_id, d.runner_up_score)

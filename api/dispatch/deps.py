@@ -1,0 +1,116 @@
+"""What every dispatch action needs, built once in the app's lifespan and passed in.
+
+Actions are plain functions taking a `Dispatch` first (zulip's `zerver/actions/`,
+saleor's `order/actions.py`): validate, write one transaction with its event, then
+announce with `publish_job` / `publish_tech` so the right channels look again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from api.core.clock import Clock, utcnow
+from api.core.domain import Role
+from api.core.errors import Forbidden
+from api.core.principal import Principal
+from api.core.settings import Settings
+from api.customers.notifications import Notifier
+from api.customers.timing import CustomerTiming
+from api.dispatch.open_jobs import OpenJobIndex
+from api.persistence.store import Doc, Store
+from realtime import Broker, Event, board_channel, tech_channel
+
+
+class Policy(StrEnum):
+    """How the next job is chosen: `revenue` is the product; the others are the
+    hand-dispatch baselines the simulator measures it against."""
+
+    REVENUE = "revenue"
+    NEAREST = "nearest"
+    FIFO = "fifo"
+
+
+def _uncounted(decided_by: str) -> None:
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class Dispatch:
+    """The dispatch actions' dependencies. `customer_timing` and `notifier` tell
+    customers what happens (None where nobody is told: the simulator, benchmarks);
+    `on_assignment` counts assignment decisions by who decided (metrics); `lock`
+    serialises this process's automatic assignments."""
+
+    store: Store
+    broker: Broker
+    settings: Settings
+    open_jobs: OpenJobIndex
+    clock: Clock = utcnow
+    policy: Policy = Policy.REVENUE
+    customer_timing: CustomerTiming | None = None
+    notifier: Notifier | None = None
+    on_assignment: Callable[[str], None] = _uncounted
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    @classmethod
+    def build(
+        cls,
+        store: Store,
+        broker: Broker,
+        settings: Settings,
+        *,
+        clock: Clock = utcnow,
+        policy: Policy = Policy.REVENUE,
+        customer_timing: CustomerTiming | None = None,
+        notifier: Notifier | None = None,
+        on_assignment: Callable[[str], None] = _uncounted,
+    ) -> Dispatch:
+        """The dependencies with a fresh open-job index (start it with
+        `open_jobs.start()` in a lifespan; without, it resyncs on demand)."""
+        return cls(
+            store=store,
+            broker=broker,
+            settings=settings,
+            open_jobs=OpenJobIndex(store, broker, clock, settings.resync_seconds),
+            clock=clock,
+            policy=policy,
+            customer_timing=customer_timing,
+            notifier=notifier,
+            on_assignment=on_assignment,
+        )
+
+
+def acting_tech(actor: Principal) -> str:
+    """The technician acting for themselves, or FORBIDDEN for anybody else."""
+    if actor.role is not Role.TECHNICIAN:
+        raise Forbidden("only a technician can do this, for themselves")
+    return actor.subject
+
+
+async def tell_customer(
+    d: Dispatch, job: Doc, kind: str, text: str, *, eta: datetime | None = None
+) -> None:
+    """Notify the job's customer (where customers are told: not in the simulator)."""
+    if d.notifier is not None:
+        await d.notifier.notify(job, kind, text, eta=eta)
+
+
+async def publish_job(d: Dispatch, job: Doc) -> None:
+    """Tell the job's technician and the board to look again."""
+    # Every job write ends here, so this process's index never waits for the broker.
+    d.open_jobs.apply(job)
+    event = Event(kind="job", id=job["_id"], version=job["version"])
+    if job.get("tech_id"):
+        await d.broker.publish(tech_channel(job["tech_id"]), event)
+    await d.broker.publish(board_channel(), event)
+
+
+async def publish_tech(d: Dispatch, tech: Doc) -> None:
+    """Tell the technician's phone and the board to look again."""
+    event = Event(kind="technician", id=tech["_id"], version=tech["version"])
+    await d.broker.publish(tech_channel(tech["_id"]), event)
+    await d.broker.publish(board_channel(), event)
