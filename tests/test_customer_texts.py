@@ -43,6 +43,8 @@ def day_api(mongo_uri: str, db_name: str, store: Store, receiver: Receiver) -> I
         "NEXTJOB_RESYNC_SECONDS": "0.3",
         "NEXTJOB_NOTIFY_WEBHOOK_URL": receiver.url,
         "NEXTJOB_NOTIFY_WEBHOOK_SECRET": SECRET,
+        "NEXTJOB_COMPANY_NAME": "Hill Country Home Services",
+        "NEXTJOB_COMPANY_PHONE": "+15125550100",
     }
     proc = ApiProcess(mongo_uri, db_name, extra_env=env)
     try:

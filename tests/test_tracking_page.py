@@ -28,8 +28,13 @@ COORDINATES = re.compile(r"-?\d{1,3}\.\d{3,}")
 
 @pytest.fixture
 def api(mongo_uri: str, db_name: str, store: Store) -> Iterator[ApiProcess]:
-    """The API with a one-second refresh on the tracking page."""
-    proc = ApiProcess(mongo_uri, db_name, extra_env={"NEXTJOB_TRACK_POLL_SECONDS": "1"})
+    """The API with a one-second refresh on the tracking page, for a named company."""
+    env = {
+        "NEXTJOB_TRACK_POLL_SECONDS": "1",
+        "NEXTJOB_COMPANY_NAME": "Hill Country Home Services",
+        "NEXTJOB_COMPANY_PHONE": "+15125550100",
+    }
+    proc = ApiProcess(mongo_uri, db_name, extra_env=env)
     try:
         yield proc
     finally:
@@ -103,7 +108,7 @@ async def test_the_customer_follows_the_visit_on_a_phone(
         await expect(page.locator("#map-card")).to_be_visible()
         await expect(page.locator(".tech-dot")).to_have_count(1)
         await expect(page.locator("#arrived-row")).to_be_hidden()
-        await expect(page.locator("#call")).to_have_attribute("href", "tel:5125550100")
+        await expect(page.locator("#call")).to_have_attribute("href", "tel:+15125550100")
         text = await page.locator("body").inner_text()
         assert not COORDINATES.search(text) and "Maria Lopez" not in text
         SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
@@ -128,4 +133,4 @@ async def test_an_unknown_link_says_expired_and_still_offers_the_call(
     response = await page.goto(f"{api.base_url}/track/{secrets.token_urlsafe(24)}")
     assert response is not None and response.status == 404
     await expect(page.locator("h1")).to_have_text("This tracking link has expired")
-    await expect(page.locator(".call")).to_have_attribute("href", "tel:5125550100")
+    await expect(page.locator(".call")).to_have_attribute("href", "tel:+15125550100")
