@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from api.core.clock import utcnow
+from api.customers import wording
 from api.customers.company import fixed_company
 from api.customers.notifications import Notifier
 from api.customers.places import point
@@ -49,7 +50,8 @@ async def test_a_moved_up_promise_is_the_plans_and_no_heads_up_contradicts_it(
     store: Store,
 ) -> None:
     """Moved up three hours before the window: "sooner, around X" where X is the job's
-    expected arrival for the plan, and the heads-up six seconds later says nothing."""
+    expected arrival for the plan; the heads-up six seconds later says nothing, and "on
+    the way" repeats X."""
     now = utcnow()
     job = await setting(store, "assigned", now + timedelta(hours=3), assignment={"travel_min": 12})
     t = timing(store)
@@ -61,6 +63,15 @@ async def test_a_moved_up_promise_is_the_plans_and_no_heads_up_contradicts_it(
     assert active_arrival(after, tech, TRAVEL) == told["eta"]
     assert await t.send_heads_up(now + timedelta(seconds=6)) == 0
     assert [n["kind"] for n in await notes(store)] == ["moved_up"]
+    # The tech leaves a few minutes later: "on the way" repeats the time given, since
+    # the drive does not change it materially.
+    await store.jobs.update_one({"_id": "job_t"}, {"$set": {"status": "en_route"}})
+    driving = await store.jobs.find_one({"_id": "job_t"})
+    assert driving is not None
+    on_way = await t.on_the_way(driving, now + timedelta(minutes=3))
+    assert on_way is not None and on_way["eta"] == told["eta"]
+    said = wording.around(told["eta"], now, COMPANY.zone)
+    assert said in told["text"] and said in on_way["text"]
 
 
 async def test_eta_changes_are_told_only_when_material_and_stable(store: Store) -> None:

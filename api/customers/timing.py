@@ -81,17 +81,20 @@ class CustomerTiming:
 
     @maps_driver_errors
     async def on_the_way(self, job: Doc, now: datetime) -> Doc | None:
-        """The tech started driving: tell the customer the ETA, once."""
+        """The tech started driving: tell the customer the ETA, once. A time they were
+        already given stands unless the drive changes it materially."""
         drive = await self._drive(job, now)
         if drive is None:
             return None
         tech, eta = drive
+        said: datetime | None = (job.get("customer_eta") or {}).get("eta")
+        spoken = said if said is not None and abs(eta - said) < self.rules.material else eta
         first = tech["name"].split()[0]
-        text = await self.words(job, "on_the_way", Facts(now, eta, tech_first=first))
-        message = self.notifier.message(job, "on_the_way", text, eta, now)
+        text = await self.words(job, "on_the_way", Facts(now, spoken, tech_first=first))
+        message = self.notifier.message(job, "on_the_way", text, spoken, now)
         after = await self.notifier.commit(
             {"_id": job["_id"], "on_the_way_at": {"$exists": False}},
-            {"on_the_way_at": now, "eta": eta, "customer_eta": told(eta, now, "on_the_way")},
+            {"on_the_way_at": now, "eta": eta, "customer_eta": told(spoken, now, "on_the_way")},
             message,
             eta_changed=True,
         )
