@@ -44,7 +44,11 @@ async def test_finishing_early_promotes_a_nearby_urgency_list_customer(
     rich_job = await store.jobs.find_one({"_id": rich["bookJob"]["id"]})
     assert rich_job is not None and rich_job["status"] == "booked"
     (note,) = await store.db["notifications"].find({"job_id": urgent_id}).to_list(None)
-    assert note["kind"] == "moved_up" and "sooner" in note["text"]
+    assert note["kind"] == "moved_up" and "you are next" in note["text"]
+    # The promise is the plan's: the job's ETA is the time the customer was told.
+    promised = await store.jobs.find_one({"_id": urgent_id})
+    assert promised is not None and promised["eta"] == note["eta"]
+    assert promised["customer_eta"]["eta"] == note["eta"]
 
 
 @pytest.fixture

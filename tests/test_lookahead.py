@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import httpx
 
+from api.customers import wording
 from api.persistence.store import Store
 from mobile_contract import operation
 from tests.conftest import BOOK, add_tech, booking_vars
@@ -77,7 +79,9 @@ async def test_tracking_page_shows_the_planned_arrival(
     async with httpx.AsyncClient(base_url=api.base_url) as public:
         view = (await public.get(path + ".json")).json()
     assert view["status"] == "booked"
-    assert datetime.fromisoformat(view["eta"]) == datetime.fromisoformat(job["expectedArrival"])
+    expected = datetime.fromisoformat(job["expectedArrival"])
+    zone = ZoneInfo("America/Chicago")  # the company's zone: the page speaks local time
+    assert view["eta"] == wording.around(expected, datetime.now(UTC), zone)
 
 
 async def test_technicians_cannot_see_the_plan(

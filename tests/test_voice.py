@@ -246,7 +246,9 @@ async def test_travel_notifies_the_customer_with_a_tracking_link(
     view = (await public.get(path + ".json")).json()
     assert view["technician"] == "Tech" and view["status"] == "en_route"
     assert view["position"] is not None
-    assert set(view) == {"status", "window", "eta", "technician", "position"}
+    assert set(view) == {
+        *("company", "status", "statusText", "window", "eta", "technician", "position", "live")
+    }
     await tech.execute(operation("Arrive"), {"jobId": job_id})
     assert (await public.get(path + ".json")).json()["position"] is None
     assert (await public.get("/track/" + "x" * 32)).status_code == 404

@@ -79,6 +79,32 @@ class Settings(BaseSettings):
         default=None,
         description="Webhook that delivers customer notifications; unset means record only.",
     )
+    notify_webhook_secret: str | None = Field(
+        default=None,
+        pattern="^whsec_[A-Za-z0-9+/=]+$",
+        description="Standard Webhooks signing secret (`whsec_` + base64); unset means unsigned.",
+    )
+    notify_max_attempts: int = Field(
+        default=8, ge=1, description="Webhook deliveries tried before a notice is marked failed."
+    )
+    notify_backoff_seconds: float = Field(
+        default=2.0, gt=0, description="First retry delay; doubles per attempt (capped at 10 min)."
+    )
+    notify_lease_seconds: float = Field(
+        default=30.0, gt=0, description="A claimed notice is re-sent if not settled by then."
+    )
+    track_poll_seconds: float = Field(
+        default=15.0, ge=1, description="How often the customer's tracking page refreshes."
+    )
+    eta_material_minutes: float = Field(
+        default=15.0, gt=0, description="An ETA change smaller than this is not told."
+    )
+    eta_stable_seconds: float = Field(
+        default=120.0, ge=0, description="A new ETA must hold this long (or twice) to be told."
+    )
+    eta_notice_interval_minutes: float = Field(
+        default=30.0, ge=0, description="At most one sooner/later message per job per this."
+    )
     board_position_interval: float = Field(
         default=1.0, ge=0, description="At most one position update per tech per this (s)."
     )

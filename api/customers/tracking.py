@@ -8,6 +8,8 @@ import secrets
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
+from api.customers import wording
+from api.customers.wording import Company
 from api.persistence.driver_errors import maps_driver_errors
 from api.persistence.marks import tracking_token_of
 from api.persistence.store import Doc, Store
@@ -25,34 +27,50 @@ async def tracking_token(store: Store, job: Doc) -> str:
 
 
 Planned = Callable[[str], tuple[str, datetime] | None]  # job id -> (tech id, arrival)
+LIVE = ("booked", "assigned", "en_route")  # the page keeps polling while one of these
+
+
+def _arrival(job: Doc, planned: Planned | None) -> datetime | None:
+    """What the customer was told, else the job's ETA, else the plan's expectation."""
+    said: datetime | None = (job.get("customer_eta") or {}).get("eta") or job.get("eta")
+    if said is None and planned is not None and job["status"] == "booked":
+        expected = planned(job["_id"])
+        said = expected[1] if expected else None
+    return said
 
 
 @maps_driver_errors
 async def public_view(
-    store: Store, token: str, now: datetime, planned: Planned | None = None
+    store: Store, token: str, now: datetime, company: Company, planned: Planned | None = None
 ) -> Doc | None:
-    """What a customer holding `token` may see, or None (unknown or expired). A booked
-    job with no eta yet shows the look-ahead plan's expected arrival, if `planned` has one."""
+    """What a customer holding `token` may see, or None (unknown or expired): words in
+    the company's time zone, the tech's first name, and the tech's position only while
+    driving to this customer. A booked job with no ETA yet shows the look-ahead plan's
+    expected arrival, if `planned` has one."""
     if not (20 <= len(token) <= 64) or not token.replace("-", "").replace("_", "").isalnum():
         return None
     job: Doc | None = await store.jobs.find_one({"tracking.token": token})
     if job is None or job["tracking"]["expires_at"] <= now:
         return None
+    zone, status = company.zone, job["status"]
+    arrival = _arrival(job, planned) if status in LIVE else None
     view: Doc = {
-        "status": job["status"],
-        "window": {"start": job["window_start"].isoformat(), "end": job["window_end"].isoformat()},
-        "eta": job["eta"].isoformat() if job.get("eta") else None,
+        "company": {"name": company.name, "phone": company.phone},
+        "status": status,
+        "statusText": wording.status_words(status),
+        "window": wording.window(job["window_start"], job["window_end"], now, zone),
+        "eta": wording.around(arrival, now, zone) if arrival else None,
         "technician": None,
         "position": None,
+        "live": status in (*LIVE, "on_site"),  # the page keeps polling until done
     }
-    expected = planned(job["_id"]) if planned and job["status"] == "booked" else None
-    if view["eta"] is None and expected is not None:
-        view["eta"] = expected[1].isoformat()
+    if job.get("arrived_at") and status in ("on_site", "completed"):
+        view["arrived"] = wording.clock_time(job["arrived_at"], zone)
     if job.get("tech_id"):
         tech = await store.technicians.find_one({"_id": job["tech_id"]})
         if tech is not None:
             view["technician"] = tech["name"].split()[0]
-            if job["status"] == "en_route" and tech.get("location"):
+            if status == "en_route" and tech.get("location"):
                 lon, lat = tech["location"]["coordinates"]
-                view["position"] = {"lat": lat, "lon": lon}
+                view["position"] = {"lat": round(lat, 4), "lon": round(lon, 4)}
     return view

@@ -25,7 +25,10 @@ from api.core.clock import Clock, utcnow
 from api.core.errors import NextjobError
 from api.core.settings import Settings
 from api.core.tasks import cancel_all
-from api.customers.notifications import Notifier, make_sender
+from api.customers.company import company_source
+from api.customers.delivery import DeliveryRules, OutboxWorker
+from api.customers.eta_policy import EtaRules
+from api.customers.notifications import Notifier
 from api.customers.timing import CustomerTiming
 from api.dispatch.assignment import dispatch_idle
 from api.dispatch.deps import Dispatch
@@ -44,7 +47,7 @@ from api.transport.middleware.limits import RequestLimitsMiddleware
 from api.transport.middleware.metrics import MetricsMiddleware
 from api.transport.middleware.request_id import RequestIdMiddleware
 from api.transport.middleware.security_headers import SecurityHeadersMiddleware
-from api.transport.pages import console_routes, map_routes, tech_routes, tracking_page
+from api.transport.pages import console_routes, map_routes, tech_routes, tracking_routes
 from api.transport.people_pages import people_page_routes
 from api.transport.sockets import SocketRegistry, credential_event
 from api.voice.acknowledgements import sweep_unacknowledged
@@ -69,6 +72,7 @@ def create_app(settings: Settings, mongodb_uri: str, clock: Clock = utcnow) -> S
         sockets: SocketRegistry | None = None
         access: Access | None = None
         planner: LookaheadPlanner | None = None
+        outbox: OutboxWorker | None = None
         try:
             await store.ensure_indexes()
             await ensure_catalogue(store, clock())
@@ -90,7 +94,16 @@ def create_app(settings: Settings, mongodb_uri: str, clock: Clock = utcnow) -> S
             await asyncio.wait_for(listening.wait(), 10)
             app.state.signin = await open_people(store, access, broker, settings)
             app.state.accounts = app.state.signin.accounts
-            notifier = Notifier(store, make_sender(settings.notify_webhook_url), clock)
+            notifier = Notifier(
+                store,
+                company_source(store, settings),
+                clock,
+                _eta_rules(settings),
+                delivers=bool(settings.notify_webhook_url),
+            )
+            outbox = OutboxWorker(store, _delivery_rules(settings), clock)
+            notifier.committed = outbox.wake
+            await outbox.start()
             app.state.timing = timing = CustomerTiming(store, notifier, settings.base_url())
             app.state.dispatch = dispatch = Dispatch.build(
                 store,
@@ -105,6 +118,7 @@ def create_app(settings: Settings, mongodb_uri: str, clock: Clock = utcnow) -> S
             await dispatch.open_jobs.start()
             app.state.planner = planner = LookaheadPlanner(dispatch)
             await planner.start()
+            timing.expected = planner.expected
             healer = asyncio.create_task(_heal_forever(dispatch, board, timing, planner))
             # Start-up objects live for the process: keep them out of the collector's full
             # passes, which otherwise showed up as 300-440 ms pauses with 1,000 sockets.
@@ -121,6 +135,8 @@ def create_app(settings: Settings, mongodb_uri: str, clock: Clock = utcnow) -> S
                 await sockets.close_all()
             if planner is not None:
                 await planner.stop()
+            if outbox is not None:
+                await outbox.stop()
             if dispatch is not None:
                 await dispatch.open_jobs.stop()
             if access is not None:
@@ -142,10 +158,10 @@ def create_app(settings: Settings, mongodb_uri: str, clock: Clock = utcnow) -> S
             Route("/readyz", readyz, methods=["GET"]),
             Route("/metrics", guarded_metrics(metrics_endpoint, settings), methods=["GET"]),
             Route("/graphql", graphql, methods=["GET", "POST"]),
-            Route(
-                "/track/{token}",
-                per_client_address(tracking_page, "track", settings.tracking_rate_limit_per_minute),
-                methods=["GET"],
+            *tracking_routes(
+                lambda page: per_client_address(
+                    page, "track", settings.tracking_rate_limit_per_minute
+                )
             ),
             WebSocketRoute("/graphql", graphql),
             *map_routes(),
@@ -183,6 +199,24 @@ def _announcer(broker: Broker) -> Callable[[str], Awaitable[None]]:
     return announce
 
 
+def _eta_rules(settings: Settings) -> EtaRules:
+    return EtaRules(
+        material=timedelta(minutes=settings.eta_material_minutes),
+        stable=timedelta(seconds=settings.eta_stable_seconds),
+        interval=timedelta(minutes=settings.eta_notice_interval_minutes),
+    )
+
+
+def _delivery_rules(settings: Settings) -> DeliveryRules:
+    return DeliveryRules(
+        url=settings.notify_webhook_url,
+        secret=settings.notify_webhook_secret,
+        max_attempts=settings.notify_max_attempts,
+        backoff=timedelta(seconds=settings.notify_backoff_seconds),
+        lease=timedelta(seconds=settings.notify_lease_seconds),
+    )
+
+
 async def healthz(request: Request) -> JSONResponse:
     """Liveness: the process answers."""
     return JSONResponse({"status": "ok"})
@@ -216,6 +250,7 @@ async def _heal_forever(
             now = dispatch.clock()
             await timing.send_heads_up(now)
             await timing.send_missed_windows(now)
+            await timing.review_etas(now)
             await sweep_unacknowledged(
                 dispatch,
                 board,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from starlette.requests import Request
 from starlette.responses import (
@@ -23,11 +24,14 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from api.customers.tracking import public_view
+from api.customers.wording import phone_words
 from api.persistence.company import read_company
-from api.persistence.store import Store
 from mobile_contract import manifest
 
 WEB = Path(__file__).resolve().parents[2] / "web"
+TRACK = WEB / "public" / "track"
+PAGE = TRACK / "index.html"
+EXPIRED = TRACK / "expired.html"
 
 
 def map_routes() -> list[BaseRoute]:
@@ -132,27 +136,75 @@ async def map_config(request: Request) -> JSONResponse:
     )
 
 
-async def tracking_page(request: Request) -> Response:
-    store: Store = request.app.state.store
-    token = request.path_params["token"]
-    planned = request.app.state.planner.expected
-    view = await public_view(store, token.removesuffix(".json"), request.app.state.clock(), planned)
-    headers = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
-    if view is None:
-        return HTMLResponse("<h1>This tracking link has expired.</h1>", 404, headers=headers)
-    if token.endswith(".json"):
-        return JSONResponse(view, headers=headers)
-    who = html.escape(view["technician"] or "Your technician")
-    eta = html.escape(view["eta"] or "within your arrival window")
-    where = ""
-    if view["position"]:
-        p = view["position"]
-        where = f"<p>Now at {p['lat']:.4f}, {p['lon']:.4f}</p>"
-    body = (
-        "<!doctype html><meta charset=utf-8><meta http-equiv=refresh content=30>"
-        "<meta name=viewport content='width=device-width'><title>Your visit</title>"
-        f"<h1>{who}</h1><p>Status: {html.escape(view['status'].replace('_', ' '))}</p>"
-        f"<p>Arrival: {eta}</p><p>Window: {html.escape(view['window']['start'])} to "
-        f"{html.escape(view['window']['end'])}</p>{where}"
+def tracking_routes(
+    guard: Callable[
+        [Callable[[Request], Awaitable[Response]]], Callable[[Request], Awaitable[Response]]
+    ],
+) -> list[BaseRoute]:
+    """The customer's page: /track/<token> (HTML), /track/<token>.json (what it polls),
+    its script and styles, and Leaflet for the small map. `guard` wraps the token lookup
+    (the per-address rate limit)."""
+    leaflet = WEB / "node_modules" / "leaflet" / "dist"
+    return [
+        Mount("/track/static", StaticFiles(directory=TRACK, check_dir=False)),
+        Mount("/track/leaflet", StaticFiles(directory=leaflet, check_dir=False)),
+        Route("/track/{token}", guard(tracking_page), methods=["GET"]),
+    ]
+
+
+def _tile_origin(template: str) -> str:
+    """The CSP source for the tile server: `https://{s}.tile.x` becomes `https://*.tile.x`."""
+    parts = urlsplit(template.replace("{s}", "*"))
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+
+
+def _headers(tile_url: str) -> dict[str, str]:
+    csp = (
+        "default-src 'none'; script-src 'self'; style-src 'self'; "
+        f"img-src 'self' data: {_tile_origin(tile_url)}; connect-src 'self'; "
+        "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
     )
-    return HTMLResponse(body, headers=headers)
+    return {
+        "Cache-Control": "no-store",
+        "Referrer-Policy": "no-referrer",
+        "Content-Security-Policy": csp,
+        "X-Content-Type-Options": "nosniff",
+    }
+
+
+async def tracking_page(request: Request) -> Response:
+    """The page (or, for `<token>.json`, the view it polls); 404 once the link expired."""
+    settings = request.app.state.settings
+    token: str = request.path_params["token"]
+    want_json = token.endswith(".json")
+    company = await request.app.state.timing.company()
+    view = await public_view(
+        request.app.state.store,
+        token.removesuffix(".json"),
+        request.app.state.clock(),
+        company,
+        request.app.state.planner.expected,
+    )
+    headers = _headers(settings.map_tile_url)
+    if view is None:
+        if want_json:
+            return JSONResponse({"expired": True}, 404, headers=headers)
+        page = _fill(EXPIRED, company.name, company.phone, "", "")
+        return HTMLResponse(page, 404, headers=headers)
+    if want_json:
+        return JSONResponse(view, headers=headers)
+    poll_ms = str(int(settings.track_poll_seconds * 1000))
+    page = _fill(PAGE, company.name, company.phone, settings.map_tile_url, poll_ms)
+    return HTMLResponse(page, headers=headers)
+
+
+def _fill(template: Path, name: str, phone: str, tiles: str, poll_ms: str) -> str:
+    """The static page with the company's name, phone, tile server and refresh period
+    filled in, escaped (attribute-safe)."""
+    dial = "".join(c for c in phone if c.isdigit() or c == "+")
+    shown = phone_words(phone)
+    values = {"company": name, "phone": shown, "dial": dial, "tiles": tiles, "poll": poll_ms}
+    text = template.read_text().replace("{{nocall}}", "" if dial else " hidden")
+    for key, value in values.items():
+        text = text.replace("{{" + key + "}}", html.escape(value, quote=True))
+    return text
