@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
+from api.core.clock import company_day
 from api.core.domain import TechStatus
 from api.core.errors import Conflict
 from api.core.events import EventType
@@ -66,7 +67,7 @@ async def dispatch_tech(d: Dispatch, tech_id: str, *, slot_opened: bool = False)
         if tech is None or tech["status"] != TechStatus.AVAILABLE.value:
             return None
         await d.open_jobs.ensure_fresh()
-        profile = tech_profile(tech, prior)
+        profile = tech_profile(tech, prior, _today(d))
         for job_id, reasons in candidates(d, profile, d.open_jobs.table(), slot_opened):
             try:
                 job = await assign(d, SYSTEM, job_id, tech_id, reasons)
@@ -139,7 +140,7 @@ async def dispatch_idle(d: Dispatch) -> int:
         if d.policy is not Policy.REVENUE:
             missed = [t["_id"] for t in free]  # baselines pick one tech at a time
         else:
-            profiles = [tech_profile(t, prior) for t in free]
+            profiles = [tech_profile(t, prior, _today(d)) for t in free]
             for dec in assign_batch(profiles, jobs, d.clock()):
                 try:
                     await assign(d, SYSTEM, dec.job_id, dec.tech_id, decision_reasons(dec))
@@ -151,6 +152,10 @@ async def dispatch_idle(d: Dispatch) -> int:
         if await dispatch_tech(d, tech_id) is not None:
             assigned += 1
     return assigned
+
+
+def _today(d: Dispatch) -> str:
+    return company_day(d.clock(), d.settings.timezone)
 
 
 def _reasons(b: ScoreBreakdown, runner_up: str | None, runner_score: float | None) -> Doc:

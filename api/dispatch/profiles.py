@@ -74,7 +74,15 @@ def kind_close_rates(doc: Doc, overall: float, prior: CompanyPrior) -> dict[str,
     return rates
 
 
-def tech_profile(doc: Doc, prior: CompanyPrior) -> TechProfile:
+def kept_off(doc: Doc, today: str | None) -> frozenset[str]:
+    """The jobs routing must not offer this tech today: declined, or taken off them by
+    dispatch. With `today` (the company's day) only that day's lists count."""
+    if today is not None and doc.get("declined_day") != today:
+        return frozenset()
+    return frozenset(doc.get("declined_today", ())) | frozenset(doc.get("kept_away_today", ()))
+
+
+def tech_profile(doc: Doc, prior: CompanyPrior, today: str | None = None) -> TechProfile:
     stats = doc.get("stats") or {}
     completed = int(stats.get("completed", 0))
     sales = int(stats.get("sales", 0))
@@ -93,7 +101,7 @@ def tech_profile(doc: Doc, prior: CompanyPrior) -> TechProfile:
         ticket_factor=shrunk_ticket_factor(
             float(stats.get("sold_total", 0.0)), sales, prior.avg_ticket
         ),
-        declined_job_ids=frozenset(doc.get("declined_today", ())),
+        declined_job_ids=kept_off(doc, today),
     )
 
 

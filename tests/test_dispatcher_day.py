@@ -1,0 +1,132 @@
+"""The dispatcher's day made right (issue 18), over the real API: late-call answers that
+keep what the tech accepted, declines counted on the company's day, the ETA returned by
+startTravel, and who has accepted overtime."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from api.persistence.store import Store
+from mobile_contract import operation
+from tests.booking import booked_for
+from tests.conftest import add_tech
+from tests.gql import Client, token
+from tests.servers import ApiProcess
+
+RESOLVE = """mutation($a: ID!, $o: LateCallOutcome!) {
+  resolveLateCall(alertId: $a, outcome: $o) { id status resolution } }"""
+TECH = "query($id: ID!) { technician(id: $id) { declinesToday } }"
+OVERTIME = "query($id: ID!) { technician(id: $id) { overtimeUntil } }"
+
+
+async def _late_call(store: Store, client_for: Callable[[str, str], Client], tech: str) -> str:
+    """A job assigned to `tech`, flagged as a late call; the alert's id."""
+    job_id = await booked_for(store, client_for("csr", "c"), tech)
+    flag = await client_for("technician", tech).execute(
+        operation("FlagLateCall"), {"jobId": job_id, "reason": "runs past 17:00"}
+    )
+    alert_id: str = flag["flagLateCall"]["id"]
+    return alert_id
+
+
+async def test_keep_with_overtime_never_shortens_accepted_overtime(
+    api: ApiProcess, store: Store, client_for: Callable[[str, str], Client]
+) -> None:
+    """KEEP_WITH_OVERTIME keeps the later of the tech's accepted overtime and its own."""
+    await add_tech(store, "tech_k", status="available")
+    alert_id = await _late_call(store, client_for, "tech_k")
+    accepted = (datetime.now(UTC) + timedelta(hours=7)).replace(microsecond=0)
+    await client_for("technician", "tech_k").execute(
+        operation("AcceptOvertime"), {"until": accepted.isoformat()}
+    )
+    await client_for("dispatcher", "d").execute(RESOLVE, {"a": alert_id, "o": "KEEP_WITH_OVERTIME"})
+    tech = await store.technicians.find_one({"_id": "tech_k"})
+    assert tech is not None and tech["overtime_until"] == accepted
+
+
+async def test_reassigned_late_call_is_no_decline_and_not_offered_back(
+    api: ApiProcess, store: Store, client_for: Callable[[str, str], Client]
+) -> None:
+    """REASSIGN frees the tech without counting a decline, and routing keeps the job away."""
+    await add_tech(store, "tech_r", status="available")
+    alert_id = await _late_call(store, client_for, "tech_r")
+    job_id = (await store.db["alerts"].find_one({"_id": alert_id}) or {})["job_id"]
+    d = client_for("dispatcher", "d")
+    await d.execute(RESOLVE, {"a": alert_id, "o": "REASSIGN"})
+    seen = (await d.execute(TECH, {"id": "tech_r"}))["technician"]
+    assert seen["declinesToday"] == 0
+    tech = await store.technicians.find_one({"_id": "tech_r"})
+    assert tech is not None and tech.get("declines_total", 0) == 0
+    job = await store.jobs.find_one({"_id": job_id})
+    assert job is not None and job["status"] == "booked" and job.get("tech_id") is None
+
+
+def _zone_on_another_day() -> str:
+    """A time zone whose date differs from UTC's right now."""
+    today = datetime.now(UTC).date()
+    for zone in ("Pacific/Kiritimati", "Pacific/Pago_Pago"):
+        if datetime.now(ZoneInfo(zone)).date() != today:
+            return zone
+    raise RuntimeError("no zone on another day")  # pragma: no cover
+
+
+@pytest.fixture
+def far_api(mongo_uri: str, db_name: str, store: Store) -> Iterator[ApiProcess]:
+    """An API whose company lives on a different calendar day from UTC."""
+    proc = ApiProcess(mongo_uri, db_name, extra_env={"NEXTJOB_TIMEZONE": _zone_on_another_day()})
+    try:
+        yield proc
+    finally:
+        proc.stop()
+
+
+async def test_declines_today_is_the_companys_day(far_api: ApiProcess, store: Store) -> None:
+    """A decline is recorded on, and counted for, the company's day in its time zone."""
+    zone = ZoneInfo(_zone_on_another_day())
+    company_today = datetime.now(zone).date().isoformat()
+    await add_tech(store, "tech_z", status="available")
+    csr = Client(far_api.base_url, token("csr", "c"))
+    tech = Client(far_api.base_url, token("technician", "tech_z"))
+    d = Client(far_api.base_url, token("dispatcher", "d"))
+    try:
+        job_id = await booked_for(store, csr, "tech_z")
+        await tech.execute(operation("DeclineJob"), {"jobId": job_id, "reason": "no ladder"})
+        doc = await store.technicians.find_one({"_id": "tech_z"})
+        assert doc is not None and doc["declined_day"] == company_today
+        assert (await d.execute(TECH, {"id": "tech_z"}))["technician"]["declinesToday"] == 1
+    finally:
+        for c in (csr, tech, d):
+            await c.close()
+
+
+async def test_start_travel_returns_its_eta(
+    api: ApiProcess, store: Store, client_for: Callable[[str, str], Client]
+) -> None:
+    """startTravel answers with the ETA it announced to the customer, not null."""
+    await add_tech(store, "tech_t", status="available")
+    job_id = await booked_for(store, client_for("csr", "c"), "tech_t")
+    out = await client_for("technician", "tech_t").execute(
+        "mutation($j: ID!) { startTravel(jobId: $j) { id status eta } }", {"j": job_id}
+    )
+    stored = await store.jobs.find_one({"_id": job_id})
+    assert stored is not None and stored["eta"] is not None
+    assert datetime.fromisoformat(out["startTravel"]["eta"]) == stored["eta"]
+
+
+async def test_dispatchers_see_accepted_overtime(
+    api: ApiProcess, store: Store, client_for: Callable[[str, str], Client]
+) -> None:
+    """Technician.overtimeUntil shows a tech's accepted overtime to dispatch."""
+    await add_tech(store, "tech_o", status="available")
+    d = client_for("dispatcher", "d")
+    assert (await d.execute(OVERTIME, {"id": "tech_o"}))["technician"]["overtimeUntil"] is None
+    until = (datetime.now(UTC) + timedelta(hours=3)).replace(microsecond=0)
+    await client_for("technician", "tech_o").execute(
+        operation("AcceptOvertime"), {"until": until.isoformat()}
+    )
+    seen = (await d.execute(OVERTIME, {"id": "tech_o"}))["technician"]["overtimeUntil"]
+    assert datetime.fromisoformat(seen) == until
