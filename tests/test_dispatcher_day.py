@@ -130,3 +130,30 @@ async def test_dispatchers_see_accepted_overtime(
     )
     seen = (await d.execute(OVERTIME, {"id": "tech_o"}))["technician"]["overtimeUntil"]
     assert datetime.fromisoformat(seen) == until
+
+
+async def test_jobs_booked_counts_calls_not_reschedule_copies(
+    api: ApiProcess, store: Store, client_for: Callable[[str, str], Client]
+) -> None:
+    """A call booked then rescheduled is one call booked in the KPIs, not two."""
+    await add_tech(store, "tech_a", status="available")
+    job_id = await booked_for(store, client_for("csr", "c"), "tech_a")
+    start = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=1)
+    d = client_for("dispatcher", "d")
+    await d.execute(
+        """mutation($j: ID!, $s: DateTime!, $e: DateTime!) {
+          rescheduleJob(jobId: $j, window: {start: $s, end: $e}, reason: "away") { id } }""",
+        {"j": job_id, "s": start.isoformat(), "e": (start + timedelta(hours=2)).isoformat()},
+    )
+    assert await store.jobs.count_documents({}) == 2
+    now = datetime.now(UTC)
+    kpis = (
+        await d.execute(
+            "query($f: DateTime!, $t: DateTime!) { kpis(from: $f, to: $t) { jobsBooked } }",
+            {
+                "f": (now - timedelta(hours=1)).isoformat(),
+                "t": (now + timedelta(hours=1)).isoformat(),
+            },
+        )
+    )["kpis"]
+    assert kpis["jobsBooked"] == 1
