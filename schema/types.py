@@ -58,6 +58,18 @@ class AssignmentReason:
     travel_minutes: float | None = strawberry.field(description="Estimated drive time.")
     adjustments: list[ScoreAdjustment] = strawberry.field(description="Adjustments applied.")
     runner_up_job_id: strawberry.ID | None = strawberry.field(description="Next best job.")
+    runner_up_score: float | None = strawberry.field(
+        description="The next best job's score, to compare with this one's."
+    )
+    promoted_from_urgency_list: bool = strawberry.field(
+        description="Moved ahead of better-scoring jobs: urgency-list customer near a freed tech."
+    )
+    overridden_skills: list[str] = strawberry.field(
+        description="Required skills the tech lacks: a dispatcher assigned it anyway, explicitly."
+    )
+    notes: list[str] = strawberry.field(
+        description="The decision in words: promotions, overrides (empty when the score says it)."
+    )
 
     @classmethod
     def from_doc(cls, d: Doc) -> AssignmentReason:
@@ -73,6 +85,10 @@ class AssignmentReason:
             travel_minutes=d.get("travel_min"),
             adjustments=[ScoreAdjustment(name=k, value=float(v)) for k, v in sorted(adj.items())],
             runner_up_job_id=strawberry.ID(runner) if runner else None,
+            runner_up_score=d.get("runner_up_score"),
+            promoted_from_urgency_list=bool(d.get("promoted_from_urgency_list")),
+            overridden_skills=list(d.get("overridden_skills") or ()),
+            notes=list(d.get("notes") or ()),
         )
 
 

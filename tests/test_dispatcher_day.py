@@ -13,7 +13,7 @@ import pytest
 from api.persistence.store import Store
 from mobile_contract import operation
 from tests.booking import booked_for
-from tests.conftest import add_tech
+from tests.conftest import AUSTIN, BOOK, add_tech, booking_vars
 from tests.gql import Client, token
 from tests.servers import ApiProcess
 
@@ -157,3 +157,66 @@ async def test_jobs_booked_counts_calls_not_reschedule_copies(
         )
     )["kpis"]
     assert kpis["jobsBooked"] == 1
+
+
+ASSIGN = """mutation($j: ID!, $t: ID!, $o: Boolean) {
+  assignJob(jobId: $j, technicianId: $t, overrideSkills: $o) {
+    id technicianId assignment { decidedBy overriddenSkills notes } } }"""
+
+
+async def test_assigning_a_tech_without_the_skill_needs_an_explicit_override(
+    api: ApiProcess, store: Store, client_for: Callable[[str, str], Client]
+) -> None:
+    """assignJob to an unqualified tech fails with BAD_USER_INPUT unless overridden; the
+    override is recorded in the reasons."""
+    await add_tech(store, "tech_p", skills=("plumbing",), status="available")
+    job_id = (await client_for("csr", "c").execute(BOOK, booking_vars(skills=("hvac",))))[
+        "bookJob"
+    ]["id"]
+    d = client_for("dispatcher", "d")
+    response = (await d.raw(ASSIGN, {"j": job_id, "t": "tech_p"})).json()
+    (error,) = response["errors"]
+    assert error["extensions"] == {"code": "BAD_USER_INPUT", "field": "overrideSkills"}
+    assert (await store.jobs.find_one({"_id": job_id}) or {})["status"] == "booked"
+    done = (await d.execute(ASSIGN, {"j": job_id, "t": "tech_p", "o": True}))["assignJob"]
+    assert done["technicianId"] == "tech_p"
+    assert done["assignment"]["overriddenSkills"] == ["hvac"]
+    assert "override" in done["assignment"]["notes"][0]
+
+
+async def test_an_urgency_promotion_is_explained_with_the_runner_ups_score(
+    api: ApiProcess, store: Store, client_for: Callable[[str, str], Client]
+) -> None:
+    """A promoted $150 job's reasons say so in words and show the $900 job's higher score."""
+    await add_tech(store, "tech_u", status="available")
+    csr = client_for("csr", "c")
+    first = (await csr.execute(BOOK, booking_vars()))["bookJob"]["id"]
+    near = (AUSTIN[0] + 0.01, AUSTIN[1])
+    rich = (await csr.execute(BOOK, booking_vars(value=900, at=near, phone="512-555-0102")))[
+        "bookJob"
+    ]["id"]
+    urgent = (
+        await csr.execute(
+            BOOK, booking_vars(value=150, at=near, phone="512-555-0103", urgencyList=True)
+        )
+    )["bookJob"]["id"]
+    tech = client_for("technician", "tech_u")
+    for op, variables in [
+        ("StartTravel", {"jobId": first}),
+        ("Arrive", {"jobId": first}),
+        ("CompleteJob", {"jobId": first, "soldAmount": 0}),
+    ]:
+        await tech.execute(operation(op), variables)
+    why = (
+        await client_for("dispatcher", "d").execute(
+            "query($id: ID!) { job(id: $id) { technicianId assignment { score runnerUpJobId "
+            "runnerUpScore promotedFromUrgencyList notes } } }",
+            {"id": urgent},
+        )
+    )["job"]
+    assert why["technicianId"] == "tech_u"
+    reasons = why["assignment"]
+    assert reasons["promotedFromUrgencyList"] is True
+    assert reasons["runnerUpJobId"] == rich
+    assert reasons["runnerUpScore"] > reasons["score"]
+    assert "urgency list" in reasons["notes"][0] and rich in reasons["notes"][0]

@@ -22,6 +22,7 @@ from api.persistence.transitions import move_job_and_tech
 from routing import (
     Decision,
     JobTable,
+    OpenJob,
     ScoreBreakdown,
     TechProfile,
     assign_batch,
@@ -99,9 +100,13 @@ def candidates(
             ][:limit]
             promoted = {j.id for j, _ in near}
             ranked = near + [(j, b) for j, b in ranked if j.id not in promoted]
+        by_score = sorted(ranked, key=lambda jb: -jb[1].score)
         out = []
         for i, (job, breakdown) in enumerate(ranked):
             runner = ranked[i + 1] if i + 1 < len(ranked) else None
+            if job.id in promoted:
+                # The job it is compared with is the best one it jumped ahead of.
+                runner = next((jb for jb in by_score if jb[0].id != job.id), None)
             reasons = _reasons(
                 breakdown,
                 runner[0].id if runner else None,
@@ -109,6 +114,7 @@ def candidates(
             )
             if job.id in promoted:
                 reasons["promoted_from_urgency_list"] = True
+                reasons["notes"] = [_promotion_note(breakdown, runner)]
             out.append((job.id, reasons))
         return out
     pick = nearest_job if d.policy is Policy.NEAREST else fifo_job
@@ -152,6 +158,20 @@ async def dispatch_idle(d: Dispatch) -> int:
         if await dispatch_tech(d, tech_id) is not None:
             assigned += 1
     return assigned
+
+
+def _promotion_note(b: ScoreBreakdown, runner: tuple[OpenJob, ScoreBreakdown] | None) -> str:
+    """Why an urgency-list job went first, in words."""
+    said = (
+        "Promoted from the urgency list: the customer asked to be seen sooner and this "
+        f"technician came free {b.travel_min:.0f} min away, so it went first"
+    )
+    if runner is None:
+        return said + "."
+    return (
+        f"{said}, ahead of job {runner[0].id} (${runner[0].value:.0f}, score "
+        f"{runner[1].score:.1f}; this job ${b.value:.0f}, score {b.score:.1f})."
+    )
 
 
 def _today(d: Dispatch) -> str:
