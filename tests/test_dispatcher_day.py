@@ -220,3 +220,60 @@ async def test_an_urgency_promotion_is_explained_with_the_runner_ups_score(
     assert reasons["runnerUpJobId"] == rich
     assert reasons["runnerUpScore"] > reasons["score"]
     assert "urgency list" in reasons["notes"][0] and rich in reasons["notes"][0]
+
+
+BUMP = """mutation($j: ID!) { bumpMaintenance(jobId: $j) {
+  job { id technicianId status } rescheduled { id status } } }"""
+
+
+async def test_bump_gives_the_freed_tech_the_broken_equipment_job_not_a_richer_one(
+    api: ApiProcess, store: Store, client_for: Callable[[str, str], Client]
+) -> None:
+    """bumpMaintenance is one outcome: with a richer job waiting, the freed tech still gets
+    the broken-equipment job, and the visit moves with its customer told once."""
+    await add_tech(store, "tech_h", skills=("hvac",), status="available")
+    csr = client_for("csr", "c")
+    visit = await booked_for(store, csr, "tech_h", kind="MAINTENANCE")
+    rich = (await csr.execute(BOOK, booking_vars(value=90_000, phone="512-555-0150")))["bookJob"][
+        "id"
+    ]
+    broken = (
+        await csr.execute(
+            BOOK,
+            booking_vars(
+                kind="BROKEN_EQUIPMENT", priority="EMERGENCY", value=150, phone="512-555-0199"
+            ),
+        )
+    )["bookJob"]["id"]
+    out = (await client_for("dispatcher", "d").execute(BUMP, {"j": broken}))["bumpMaintenance"]
+    assert out["job"] == {"id": broken, "technicianId": "tech_h", "status": "ASSIGNED"}
+    assert out["rescheduled"]["status"] == "BOOKED"
+    assert (await store.jobs.find_one({"_id": rich}) or {})["status"] == "booked"
+    assert (await store.jobs.find_one({"_id": visit}) or {})["status"] == "rescheduled"
+    tech = await store.technicians.find_one({"_id": "tech_h"})
+    assert tech is not None and (tech["status"], tech["current_job_id"]) == ("busy", broken)
+    told = await store.db["notifications"].find({"kind": "rescheduled"}).to_list(None)
+    assert [n["job_id"] for n in told] == [out["rescheduled"]["id"]]
+
+
+async def test_a_bump_that_cannot_happen_moves_nothing_and_tells_nobody(
+    api: ApiProcess, store: Store, client_for: Callable[[str, str], Client]
+) -> None:
+    """When the freed tech cannot take the job (it was assigned meanwhile), the visit
+    stays put and its customer hears nothing."""
+    await add_tech(store, "tech_h", skills=("hvac",), status="available")
+    csr = client_for("csr", "c")
+    visit = await booked_for(store, csr, "tech_h", kind="MAINTENANCE")
+    broken = (
+        await csr.execute(
+            BOOK,
+            booking_vars(kind="BROKEN_EQUIPMENT", priority="EMERGENCY", phone="512-555-0199"),
+        )
+    )["bookJob"]["id"]
+    # Another process took the emergency between the suggestion and the bump's write.
+    await store.jobs.update_one({"_id": broken}, {"$set": {"status": "assigned"}})
+    codes = await client_for("dispatcher", "d").errors(BUMP, {"j": broken})
+    assert codes == ["CONFLICT"]
+    assert (await store.jobs.find_one({"_id": visit}) or {})["status"] == "assigned"
+    assert await store.jobs.count_documents({}) == 2
+    assert await store.db["notifications"].count_documents({"kind": "rescheduled"}) == 0

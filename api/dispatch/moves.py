@@ -106,6 +106,11 @@ def occupy(tech_id: str, job_id: str) -> TechMove:
     )
 
 
+def switch(tech_id: str, job_id: str) -> TechMove:
+    """A busy tech's job is swapped for another (a maintenance bump): busy throughout."""
+    return TechMove(tech_id, (TechStatus.BUSY,), TechStatus.BUSY, set_={"current_job_id": job_id})
+
+
 def free(
     tech_id: str,
     *,

@@ -184,8 +184,14 @@ async def reschedule(
     if tech is not None:
         await publish_tech(d, tech)
         await dispatch_tech(d, tech["_id"])
+    await tell_rescheduled(d, fresh)
+    return await lookups.job(d.store, fresh["_id"])
+
+
+async def tell_rescheduled(d: Dispatch, fresh: Doc) -> None:
+    """Tell the customer the new window of their moved visit."""
+    start, end = fresh["window_start"], fresh["window_end"]
     moved_to = f"{start:%a %d %b %H:%M}-{end:%H:%M} UTC"
     await tell_customer(
         d, fresh, "rescheduled", f"Your visit has moved to {moved_to}. Sorry!", eta=start
     )
-    return await lookups.job(d.store, fresh["_id"])
