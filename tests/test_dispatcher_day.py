@@ -4,8 +4,10 @@ startTravel, and who has accepted overtime."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -277,3 +279,111 @@ async def test_a_bump_that_cannot_happen_moves_nothing_and_tells_nobody(
     assert (await store.jobs.find_one({"_id": visit}) or {})["status"] == "assigned"
     assert await store.jobs.count_documents({}) == 2
     assert await store.db["notifications"].count_documents({"kind": "rescheduled"}) == 0
+
+
+ALERTS = """{ alerts { id kind status technicianId jobId text resolvedBy closedReason } }"""
+
+
+async def _alerts_about(d: Client, job_id: str) -> list[dict[str, Any]]:
+    return [a for a in (await d.execute(ALERTS))["alerts"] if a["jobId"] == job_id]
+
+
+async def test_a_job_needing_a_skill_nobody_has_is_an_alert_at_booking(
+    api: ApiProcess, store: Store, client_for: Callable[[str, str], Client]
+) -> None:
+    """Booking a job that needs a skill no technician has raises an UNASSIGNABLE alert
+    with the reason; cancelling the job closes it, recorded as closed by the system."""
+    await add_tech(store, "tech_h", skills=("hvac",), status="available")
+    job_id = (await client_for("csr", "c").execute(BOOK, booking_vars(skills=("solar",))))[
+        "bookJob"
+    ]["id"]
+    d = client_for("dispatcher", "d")
+    (alert,) = await _alerts_about(d, job_id)
+    assert (alert["kind"], alert["status"], alert["technicianId"]) == (
+        "UNASSIGNABLE",
+        "OPEN",
+        "system",
+    )
+    assert "solar" in alert["text"]
+    await d.execute('mutation($j: ID!) { cancelJob(jobId: $j, reason: "x") { id } }', {"j": job_id})
+    (closed,) = await _alerts_about(d, job_id)
+    assert closed["status"] == "RESOLVED" and closed["resolvedBy"] == "system:routing"
+    assert "cancelled" in closed["closedReason"]
+
+
+async def test_work_becomes_unassignable_when_the_only_skilled_tech_goes_off_duty(
+    api: ApiProcess, store: Store, client_for: Callable[[str, str], Client]
+) -> None:
+    """No alert while the one solar tech is on break; one when they go off duty."""
+    await add_tech(store, "tech_s", skills=("solar",), status="on_break")
+    await store.technicians.update_one(
+        {"_id": "tech_s"},
+        {"$set": {"shift_ends_at": datetime.now(UTC) + timedelta(hours=6)}},
+    )
+    job_id = (await client_for("csr", "c").execute(BOOK, booking_vars(skills=("solar",))))[
+        "bookJob"
+    ]["id"]
+    d = client_for("dispatcher", "d")
+    assert await _alerts_about(d, job_id) == []
+    await client_for("technician", "tech_s").execute(operation("GoOffDuty"))
+    (alert,) = await _alerts_about(d, job_id)
+    assert alert["kind"] == "UNASSIGNABLE" and "working" in alert["text"]
+
+
+async def test_a_job_no_shift_is_long_enough_for_is_an_alert(
+    api: ApiProcess, store: Store, client_for: Callable[[str, str], Client]
+) -> None:
+    """A 3-hour install when every qualified shift ends in 30 minutes: an alert saying so."""
+    await add_tech(store, "tech_o", status="available")
+    soon = datetime.now(UTC) + timedelta(minutes=30)
+    await store.technicians.update_one({"_id": "tech_o"}, {"$set": {"shift_ends_at": soon}})
+    job_id = (
+        await client_for("csr", "c").execute(
+            BOOK, booking_vars(kind="INSTALL", durationMinutes=180)
+        )
+    )["bookJob"]["id"]
+    (alert,) = await _alerts_about(client_for("dispatcher", "d"), job_id)
+    assert alert["kind"] == "UNASSIGNABLE" and "long enough" in alert["text"]
+    assert (await store.jobs.find_one({"_id": job_id}) or {})["status"] == "booked"
+
+
+@pytest.fixture
+def impatient_api(mongo_uri: str, db_name: str, store: Store) -> Iterator[ApiProcess]:
+    """Phones must acknowledge within a second; silent ones are flagged, not reassigned."""
+    env = {"NEXTJOB_ACK_TIMEOUT_SECONDS": "1", "NEXTJOB_RESYNC_SECONDS": "0.3"}
+    proc = ApiProcess(mongo_uri, db_name, extra_env=env)
+    try:
+        yield proc
+    finally:
+        proc.stop()
+
+
+async def test_not_acknowledged_alerts_close_when_the_job_is_completed(
+    impatient_api: ApiProcess, store: Store
+) -> None:
+    """A "not acknowledged" alert closes itself, as the system, once its job is completed."""
+    api = impatient_api
+    await add_tech(store, "tech_m", status="available")
+    csr = Client(api.base_url, token("csr", "c"))
+    tech = Client(api.base_url, token("technician", "tech_m"))
+    try:
+        job_id = await booked_for(store, csr, "tech_m")
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 20
+        while loop.time() < deadline:
+            if await store.db["alerts"].count_documents({"kind": "unacknowledged"}):
+                break
+            await asyncio.sleep(0.1)
+        for op, variables in [
+            ("StartTravel", {"jobId": job_id}),
+            ("Arrive", {"jobId": job_id}),
+            ("CompleteJob", {"jobId": job_id, "soldAmount": 0}),
+        ]:
+            await tech.execute(operation(op), variables)
+        (alert,) = await store.db["alerts"].find({"job_id": job_id}).to_list(None)
+        assert alert["kind"] == "unacknowledged" and alert["status"] == "resolved"
+        assert alert["resolved_by"]["sub"] == "system:routing"
+        assert job_id in alert["closed_reason"]
+    finally:
+        await csr.close()
+        await tech.close()

@@ -16,6 +16,7 @@ from api.core.principal import SYSTEM, Principal
 from api.dispatch import moves
 from api.dispatch.deps import Dispatch, Policy, publish_job, publish_tech
 from api.dispatch.profiles import CompanyPrior, tech_profile
+from api.dispatch.stuck import flag_unassignable
 from api.persistence import lookups
 from api.persistence.store import Doc
 from api.persistence.transitions import move_job_and_tech
@@ -130,7 +131,14 @@ def candidates(
 
 
 async def dispatch_idle(d: Dispatch) -> int:
-    """Assign every available technician at once (optimal batch), then fill gaps."""
+    """Assign every available technician at once (optimal batch), then fill gaps; then
+    flag the booked work nobody can take today (`stuck`)."""
+    assigned = await _assign_idle(d)
+    await flag_unassignable(d)
+    return assigned
+
+
+async def _assign_idle(d: Dispatch) -> int:
     async with d.lock:
         techs = await lookups.all_technicians(d.store)
         prior = CompanyPrior.from_techs(techs)
