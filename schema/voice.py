@@ -34,7 +34,7 @@ class Alert:
         description="Who raised it: a technician's id, or `system` (unassignable work)."
     )
     job_id: strawberry.ID | None = strawberry.field(description="The job concerned, if any.")
-    text: str = strawberry.field(description="What the technician said.")
+    text: str = strawberry.field(description="What the technician said, or the system's reason.")
     minutes: int | None = strawberry.field(description="Minutes late, for running late.")
     resolution: LateCallOutcome | None = strawberry.field(description="Late-call outcome.")
     resolved_by: str | None = strawberry.field(
