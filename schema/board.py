@@ -67,7 +67,13 @@ class Kpis:
     end: datetime = strawberry.field(description="Period end (exclusive).")
     revenue: float = strawberry.field(description="Sold on jobs completed in the period.")
     jobs_completed: int = strawberry.field(description="Jobs completed.")
-    jobs_booked: int = strawberry.field(description="Calls booked.")
+    jobs_booked: int = strawberry.field(
+        description=(
+            "Calls booked in the period: each booking a CSR, dispatcher or integration made, "
+            "counted once. The new job a reschedule makes carries an existing visit on and "
+            "is not counted; a booked call later cancelled still counts."
+        )
+    )
     avg_revenue_per_call: float | None = strawberry.field(description="Revenue per completed job.")
     jobs_per_tech: float | None = strawberry.field(description="Completed jobs per working tech.")
     calls_booked_per_csr: list[CsrCount] = strawberry.field(description="Bookings by CSR.")

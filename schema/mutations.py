@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from api.customers.service_area import check_service_area
@@ -71,15 +73,26 @@ class Mutation:
         return Job.from_doc(job)
 
     @strawberry.mutation(
-        description="Dispatcher override: give a booked job to an available technician.",
+        description=(
+            "Dispatcher override: give a booked job to an available technician. A tech "
+            "without the job's required skills needs overrideSkills (else BAD_USER_INPUT "
+            "on field overrideSkills); the override is recorded in the reasons."
+        ),
         extensions=allow(Dispatcher),
     )
     async def assign_job(
-        self, info: Info, job_id: strawberry.ID, technician_id: strawberry.ID
+        self,
+        info: Info,
+        job_id: strawberry.ID,
+        technician_id: strawberry.ID,
+        override_skills: Annotated[
+            bool,
+            strawberry.argument(description="Assign even though the tech lacks a skill."),
+        ] = False,
     ) -> Job:
         ctx = info.context
         job = await overrides.assign_job(
-            ctx.dispatch, ctx.viewer(), str(job_id), str(technician_id)
+            ctx.dispatch, ctx.viewer(), str(job_id), str(technician_id), override_skills
         )
         return Job.from_doc(job)
 

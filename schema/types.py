@@ -8,7 +8,7 @@ from typing import Any
 import strawberry
 
 from api.core import domain
-from api.core.clock import utcnow
+from api.core.clock import company_day
 from api.persistence.store import Doc
 from schema.context import Info
 from schema.enums import JobKind, JobStatus, Priority, Role, TechStatus
@@ -59,6 +59,18 @@ class AssignmentReason:
     travel_minutes: float | None = strawberry.field(description="Estimated drive time.")
     adjustments: list[ScoreAdjustment] = strawberry.field(description="Adjustments applied.")
     runner_up_job_id: strawberry.ID | None = strawberry.field(description="Next best job.")
+    runner_up_score: float | None = strawberry.field(
+        description="The next best job's score, to compare with this one's."
+    )
+    promoted_from_urgency_list: bool = strawberry.field(
+        description="Moved ahead of better-scoring jobs: urgency-list customer near a freed tech."
+    )
+    overridden_skills: list[str] = strawberry.field(
+        description="Required skills the tech lacks: a dispatcher assigned it anyway, explicitly."
+    )
+    notes: list[str] = strawberry.field(
+        description="The decision in words: promotions, overrides (empty when the score says it)."
+    )
 
     @classmethod
     def from_doc(cls, d: Doc) -> AssignmentReason:
@@ -74,6 +86,10 @@ class AssignmentReason:
             travel_minutes=d.get("travel_min"),
             adjustments=[ScoreAdjustment(name=k, value=float(v)) for k, v in sorted(adj.items())],
             runner_up_job_id=strawberry.ID(runner) if runner else None,
+            runner_up_score=d.get("runner_up_score"),
+            promoted_from_urgency_list=bool(d.get("promoted_from_urgency_list")),
+            overridden_skills=list(d.get("overridden_skills") or ()),
+            notes=list(d.get("notes") or ()),
         )
 
 
@@ -224,7 +240,6 @@ class Technician:
     shift_ends_at: datetime | None = strawberry.field(description="Today's shift end.")
     current_job_id: strawberry.ID | None = strawberry.field(description="Active job, if any.")
     _stats: strawberry.Private[Doc]
-    _declines: strawberry.Private[int]
     _doc: strawberry.Private[Doc]
 
     @strawberry.field(description="The tech's phone (E.164).", extensions=allow(Staff))
@@ -239,12 +254,32 @@ class Technician:
             ShiftDay(day=Weekday(d), start=h["start"], end=h["end"]) for d, h in pattern.items()
         ]
 
+    _declined: strawberry.Private[list[str]]
+    _declined_day: strawberry.Private[str | None]
+    _overtime_until: strawberry.Private[datetime | None]
+
     @strawberry.field(
-        description="Jobs this tech handed back today (cherry-picking shows here).",
+        description=(
+            "Jobs this tech handed back today, the company's day in its time zone "
+            "(cherry-picking shows here)."
+        ),
         extensions=allow(Staff),
     )
-    def declines_today(self) -> int:
-        return self._declines
+    def declines_today(self, info: Info) -> int:
+        ctx = info.context
+        today = company_day(ctx.dispatch.clock(), ctx.settings.timezone)
+        return len(self._declined) if self._declined_day == today else 0
+
+    @strawberry.field(
+        description=(
+            "Overtime the tech accepted or dispatch granted: work may run until then "
+            "(null when none, or when it has passed)."
+        ),
+        extensions=allow(Staff),
+    )
+    def overtime_until(self, info: Info) -> datetime | None:
+        until = self._overtime_until
+        return until if until is not None and until > info.context.dispatch.clock() else None
 
     @strawberry.field(description="Results to date.", extensions=allow(Staff))
     def stats(self) -> TechnicianStats:
@@ -272,10 +307,10 @@ class Technician:
             shift_ends_at=d.get("shift_ends_at"),
             current_job_id=strawberry.ID(current) if current else None,
             _stats=d.get("stats") or {},
-            _declines=len(d.get("declined_today", []))
-            if d.get("declined_day") == utcnow().date().isoformat()
-            else 0,
             _doc=d,
+            _declined=list(d.get("declined_today", [])),
+            _declined_day=d.get("declined_day"),
+            _overtime_until=d.get("overtime_until"),
         )
 
 

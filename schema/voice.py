@@ -30,11 +30,19 @@ class Alert:
     id: strawberry.ID = strawberry.field(description="Opaque alert id.")
     kind: AlertKind = strawberry.field(description="What it is about.")
     status: AlertStatus = strawberry.field(description="Open, acknowledged or resolved.")
-    technician_id: strawberry.ID = strawberry.field(description="Who raised it.")
+    technician_id: strawberry.ID = strawberry.field(
+        description="Who raised it: a technician's id, or `system` (unassignable work)."
+    )
     job_id: strawberry.ID | None = strawberry.field(description="The job concerned, if any.")
-    text: str = strawberry.field(description="What the technician said.")
+    text: str = strawberry.field(description="What the technician said, or the system's reason.")
     minutes: int | None = strawberry.field(description="Minutes late, for running late.")
     resolution: LateCallOutcome | None = strawberry.field(description="Late-call outcome.")
+    resolved_by: str | None = strawberry.field(
+        description="Who resolved it: a dispatcher's login, or `system:routing` when the facts did."
+    )
+    closed_reason: str | None = strawberry.field(
+        description="Why the system closed it (the job was completed, assigned, cancelled...)."
+    )
     created_at: datetime = strawberry.field(description="When it was raised.")
     version: int = strawberry.field(description="Bumped by every change.")
 
@@ -49,6 +57,8 @@ class Alert:
             text=d["text"],
             minutes=d.get("minutes"),
             resolution=LateCallOutcome(d["resolution"]) if d.get("resolution") else None,
+            resolved_by=(d.get("resolved_by") or {}).get("sub"),
+            closed_reason=d.get("closed_reason"),
             created_at=d["created_at"],
             version=d["version"],
         )

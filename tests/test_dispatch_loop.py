@@ -119,8 +119,9 @@ async def test_dispatcher_assignment_reaches_the_phone(
         assert await phone.next_job() is None
         dispatcher = client_for("dispatcher", "disp")
         data = await dispatcher.execute(
-            "mutation($j: ID!, $t: ID!) { assignJob(jobId: $j, technicianId: $t) "
-            "{ id status technicianId assignment { decidedBy } } }",
+            # tech_d lacks hvac: the dispatcher overrides that explicitly.
+            "mutation($j: ID!, $t: ID!) { assignJob(jobId: $j, technicianId: $t, "
+            "overrideSkills: true) { id status technicianId assignment { decidedBy } } }",
             {"j": job_id, "t": "tech_d"},
         )
         assert data["assignJob"]["assignment"]["decidedBy"] == "dispatcher"

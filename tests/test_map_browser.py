@@ -194,11 +194,12 @@ async def test_a_conflicting_assignment_is_shown(
     api: ApiProcess, store: Store, page: Page, client_for: Callable[[str, str], Client]
 ) -> None:
     """Assigning a job to a tech who is busy shows the server's CONFLICT; the job stays booked."""
-    await add_tech(store, "tech_busy", skills=REFRIGERATION)
+    # tech_busy has the skill (so only its being busy is wrong with the assignment).
+    await add_tech(store, "tech_busy", skills=(*REFRIGERATION, "solar"))
     await client_for("csr", "csr_1").execute(BOOK, booking_vars(skills=REFRIGERATION))
     await client_for("technician", "tech_busy").execute(ON_DUTY)  # routing gives it that job
     await add_skill(store, "solar")
-    solar = booking_vars(skills=("solar",), name="Pat Solar")  # nobody can take this one
+    solar = booking_vars(skills=("solar",), name="Pat Solar")  # nobody free can take this one
     waiting = (await client_for("csr", "csr_1").execute(BOOK, solar))["bookJob"]["id"]
 
     await open_board(page, api)

@@ -17,7 +17,8 @@ from tests.gql import Client, GraphQLError, token
 from tests.servers import ApiProcess
 
 ASSIGN = """
-mutation($j: ID!, $t: ID!) { assignJob(jobId: $j, technicianId: $t) { id technicianId } }
+mutation($j: ID!, $t: ID!) {
+  assignJob(jobId: $j, technicianId: $t, overrideSkills: true) { id technicianId } }
 """
 # No periodic routing pass during these tests: only the dispatchers' writes race.
 QUIET = {"NEXTJOB_RESYNC_SECONDS": "3600"}

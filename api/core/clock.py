@@ -34,3 +34,9 @@ def shift_end_after(now: datetime, start: str, end: str, tz: str) -> datetime:
     if scheduled_start - timedelta(hours=2) <= local < scheduled_end:
         return scheduled_end.astimezone(UTC)
     return (now + length).astimezone(UTC)
+
+
+def company_day(now: datetime, tz: str) -> str:
+    """The company's calendar day at `now` (ISO date in its time zone, not UTC's): what
+    every "today" in the product means."""
+    return now.astimezone(ZoneInfo(tz)).date().isoformat()

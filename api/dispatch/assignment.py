@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
+from api.core.clock import company_day
 from api.core.domain import TechStatus
 from api.core.errors import Conflict
 from api.core.events import EventType
@@ -15,12 +16,14 @@ from api.core.principal import SYSTEM, Principal
 from api.dispatch import moves
 from api.dispatch.deps import Dispatch, Policy, publish_job, publish_tech
 from api.dispatch.profiles import CompanyPrior, tech_profile
+from api.dispatch.stuck import flag_unassignable
 from api.persistence import lookups
 from api.persistence.store import Doc
 from api.persistence.transitions import move_job_and_tech
 from routing import (
     Decision,
     JobTable,
+    OpenJob,
     ScoreBreakdown,
     TechProfile,
     assign_batch,
@@ -66,7 +69,7 @@ async def dispatch_tech(d: Dispatch, tech_id: str, *, slot_opened: bool = False)
         if tech is None or tech["status"] != TechStatus.AVAILABLE.value:
             return None
         await d.open_jobs.ensure_fresh()
-        profile = tech_profile(tech, prior)
+        profile = tech_profile(tech, prior, _today(d))
         for job_id, reasons in candidates(d, profile, d.open_jobs.table(), slot_opened):
             try:
                 job = await assign(d, SYSTEM, job_id, tech_id, reasons)
@@ -98,9 +101,13 @@ def candidates(
             ][:limit]
             promoted = {j.id for j, _ in near}
             ranked = near + [(j, b) for j, b in ranked if j.id not in promoted]
+        by_score = sorted(ranked, key=lambda jb: -jb[1].score)
         out = []
         for i, (job, breakdown) in enumerate(ranked):
             runner = ranked[i + 1] if i + 1 < len(ranked) else None
+            if job.id in promoted:
+                # The job it is compared with is the best one it jumped ahead of.
+                runner = next((jb for jb in by_score if jb[0].id != job.id), None)
             reasons = _reasons(
                 breakdown,
                 runner[0].id if runner else None,
@@ -108,6 +115,7 @@ def candidates(
             )
             if job.id in promoted:
                 reasons["promoted_from_urgency_list"] = True
+                reasons["notes"] = [_promotion_note(breakdown, runner)]
             out.append((job.id, reasons))
         return out
     pick = nearest_job if d.policy is Policy.NEAREST else fifo_job
@@ -123,7 +131,14 @@ def candidates(
 
 
 async def dispatch_idle(d: Dispatch) -> int:
-    """Assign every available technician at once (optimal batch), then fill gaps."""
+    """Assign every available technician at once (optimal batch), then fill gaps; then
+    flag the booked work nobody can take today (`stuck`)."""
+    assigned = await _assign_idle(d)
+    await flag_unassignable(d)
+    return assigned
+
+
+async def _assign_idle(d: Dispatch) -> int:
     async with d.lock:
         techs = await lookups.all_technicians(d.store)
         prior = CompanyPrior.from_techs(techs)
@@ -139,7 +154,7 @@ async def dispatch_idle(d: Dispatch) -> int:
         if d.policy is not Policy.REVENUE:
             missed = [t["_id"] for t in free]  # baselines pick one tech at a time
         else:
-            profiles = [tech_profile(t, prior) for t in free]
+            profiles = [tech_profile(t, prior, _today(d)) for t in free]
             for dec in assign_batch(profiles, jobs, d.clock()):
                 try:
                     await assign(d, SYSTEM, dec.job_id, dec.tech_id, decision_reasons(dec))
@@ -151,6 +166,24 @@ async def dispatch_idle(d: Dispatch) -> int:
         if await dispatch_tech(d, tech_id) is not None:
             assigned += 1
     return assigned
+
+
+def _promotion_note(b: ScoreBreakdown, runner: tuple[OpenJob, ScoreBreakdown] | None) -> str:
+    """Why an urgency-list job went first, in words."""
+    said = (
+        "Promoted from the urgency list: the customer asked to be seen sooner and this "
+        f"technician came free {b.travel_min:.0f} min away, so it went first"
+    )
+    if runner is None:
+        return said + "."
+    return (
+        f"{said}, ahead of job {runner[0].id} (${runner[0].value:.0f}, score "
+        f"{runner[1].score:.1f}; this job ${b.value:.0f}, score {b.score:.1f})."
+    )
+
+
+def _today(d: Dispatch) -> str:
+    return company_day(d.clock(), d.settings.timezone)
 
 
 def _reasons(b: ScoreBreakdown, runner_up: str | None, runner_score: float | None) -> Doc:

@@ -21,6 +21,7 @@ from api.core.settings import Settings
 from api.customers.notifications import Notifier
 from api.customers.timing import CustomerTiming
 from api.dispatch.open_jobs import OpenJobIndex
+from api.dispatch.settled import settle_alerts
 from api.persistence.store import Doc, Store
 from realtime import Broker, Event, board_channel, tech_channel
 
@@ -43,7 +44,8 @@ class Dispatch:
     """The dispatch actions' dependencies. `customer_timing` and `notifier` tell
     customers what happens (None where nobody is told: the simulator, benchmarks);
     `on_assignment` counts assignment decisions by who decided (metrics); `lock`
-    serialises this process's automatic assignments."""
+    serialises this process's automatic assignments; `flagged` is what this process
+    last found unassignable (job id -> reason code, see `stuck`)."""
 
     store: Store
     broker: Broker
@@ -55,6 +57,7 @@ class Dispatch:
     notifier: Notifier | None = None
     on_assignment: Callable[[str], None] = _uncounted
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    flagged: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def build(
@@ -107,6 +110,8 @@ async def publish_job(d: Dispatch, job: Doc) -> None:
     if job.get("tech_id"):
         await d.broker.publish(tech_channel(job["tech_id"]), event)
     await d.broker.publish(board_channel(), event)
+    # The job's new facts may settle alerts about it (completed: "not acknowledged"...).
+    await settle_alerts(d.store, d.broker, d.clock, job)
 
 
 async def publish_tech(d: Dispatch, tech: Doc) -> None:

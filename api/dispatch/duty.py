@@ -11,6 +11,7 @@ from api.dispatch import moves
 from api.dispatch.assignment import dispatch_tech
 from api.dispatch.deps import Dispatch, acting_tech, publish_tech
 from api.dispatch.shifts import shift_ends_at
+from api.dispatch.stuck import flag_unassignable
 from api.persistence import lookups, updates
 from api.persistence.company import read_company
 from api.persistence.steps import TechMove
@@ -45,9 +46,11 @@ async def go_off_duty(d: Dispatch, actor: Principal) -> Doc:
     """End the shift; only a tech without a job may."""
     tech_id = acting_tech(actor)
     try:
-        return await _step(d, actor, moves.off_duty(tech_id), EventType.TECH_OFF_DUTY)
+        tech = await _step(d, actor, moves.off_duty(tech_id, d.clock()), EventType.TECH_OFF_DUTY)
     except Conflict as exc:
         raise Conflict(f"{exc.message}: finish or hand back the current job first") from exc
+    await flag_unassignable(d)  # the only tech with a skill may just have left
+    return tech
 
 
 async def _step(d: Dispatch, actor: Principal, move: TechMove, event_type: EventType) -> Doc:

@@ -3,6 +3,7 @@ together (declines, reassigned late calls, dispatcher unassign, silent phones)."
 
 from __future__ import annotations
 
+from api.core.clock import company_day
 from api.core.domain import TechStatus
 from api.core.events import EventType
 from api.core.principal import Principal
@@ -11,6 +12,9 @@ from api.dispatch.deps import Dispatch, publish_job, publish_tech
 from api.persistence import lookups
 from api.persistence.store import Doc
 from api.persistence.transitions import move_job_and_tech
+
+# The day's lists routing keeps a tech's jobs out of; `declined_day` says which day.
+_TODAY_LISTS = ("declined_today", "kept_away_today")
 
 
 async def release(
@@ -21,24 +25,29 @@ async def release(
     event_type: EventType,
     reason: str,
     remember_decline: bool,
+    keep_away: bool = False,
     tech_to: TechStatus = TechStatus.AVAILABLE,
 ) -> tuple[Doc, Doc]:
     """Job back to booked and its tech freed, in one transaction.
 
-    With `remember_decline` the job joins the tech's declines for today, so routing
-    never offers it to that tech again (and the board counts it).
+    With `remember_decline` the job joins the tech's declines for today (the company's
+    day), so routing never offers it to that tech again and the board counts it. With
+    `keep_away` it is only kept from that tech today: dispatch took it off them, which
+    is no decline of theirs.
     """
     tech_id = job["active_tech_id"]
     set_tech: Doc = {}
     inc: dict[str, float] = {}
-    if remember_decline:
+    if remember_decline or keep_away:
         tech_doc = await lookups.technician(d.store, tech_id)
-        today = d.clock().date().isoformat()
-        declined = (
-            tech_doc.get("declined_today", []) if tech_doc.get("declined_day") == today else []
-        )
-        set_tech = {"declined_today": [*declined, job["_id"]], "declined_day": today}
-        inc = {"declines_total": 1}
+        today = company_day(d.clock(), d.settings.timezone)
+        fresh = tech_doc.get("declined_day") == today
+        field = "declined_today" if remember_decline else "kept_away_today"
+        lists = {f: tech_doc.get(f, []) if fresh else [] for f in _TODAY_LISTS}
+        lists[field] = [*lists[field], job["_id"]]
+        set_tech = {**lists, "declined_day": today}
+        if remember_decline:
+            inc = {"declines_total": 1}
     released, tech = await move_job_and_tech(
         d.store,
         now=d.clock(),

@@ -106,6 +106,11 @@ def occupy(tech_id: str, job_id: str) -> TechMove:
     )
 
 
+def switch(tech_id: str, job_id: str) -> TechMove:
+    """A busy tech's job is swapped for another (a maintenance bump): busy throughout."""
+    return TechMove(tech_id, (TechStatus.BUSY,), TechStatus.BUSY, set_={"current_job_id": job_id})
+
+
 def free(
     tech_id: str,
     *,
@@ -140,11 +145,13 @@ def on_duty(tech_id: str, now: datetime, shift_ends: datetime) -> TechMove:
     )
 
 
-def off_duty(tech_id: str) -> TechMove:
+def off_duty(tech_id: str, now: datetime) -> TechMove:
+    """Clocked off: `off_duty_at` says the tech is done for the day (see `stuck`)."""
     return TechMove(
         tech_id,
         (TechStatus.AVAILABLE, TechStatus.ON_BREAK),
         TechStatus.OFF_DUTY,
+        set_={"off_duty_at": now},
         unset=("shift_ends_at", "on_duty_since"),
     )
 

@@ -22,12 +22,29 @@ from api.persistence.store import Doc
 from api.persistence.transitions import move_job_and_any_tech, move_job_and_tech
 
 
-async def assign_job(d: Dispatch, actor: Principal, job_id: str, tech_id: str) -> Doc:
-    """A dispatcher's override: this booked job to this technician, now."""
+async def assign_job(
+    d: Dispatch, actor: Principal, job_id: str, tech_id: str, override_skills: bool = False
+) -> Doc:
+    """A dispatcher's override: this booked job to this technician, now. A tech without
+    the job's required skills needs `override_skills`, recorded in the reasons."""
     identifier(job_id, "jobId")
     identifier(tech_id, "technicianId")
-    await lookups.technician(d.store, tech_id)
-    return await assign(d, actor, job_id, tech_id, {"decided_by": "dispatcher"})
+    tech = await lookups.technician(d.store, tech_id)
+    job = await lookups.job(d.store, job_id)
+    missing = sorted(set(job.get("required_skills", ())) - set(tech.get("skills", ())))
+    reasons: Doc = {"decided_by": "dispatcher"}
+    if missing:
+        if not override_skills:
+            raise InvalidInput(
+                f"technician {tech_id} lacks the required skills {', '.join(missing)}; "
+                "pass overrideSkills: true to assign anyway",
+                "overrideSkills",
+            )
+        reasons["overridden_skills"] = missing
+        reasons["notes"] = [
+            f"Dispatcher override: assigned without the required skills {', '.join(missing)}."
+        ]
+    return await assign(d, actor, job_id, tech_id, reasons)
 
 
 async def reassign(d: Dispatch, actor: Principal, job_id: str, tech_id: str, force: bool) -> Doc:
@@ -167,8 +184,14 @@ async def reschedule(
     if tech is not None:
         await publish_tech(d, tech)
         await dispatch_tech(d, tech["_id"])
+    await tell_rescheduled(d, fresh)
+    return await lookups.job(d.store, fresh["_id"])
+
+
+async def tell_rescheduled(d: Dispatch, fresh: Doc) -> None:
+    """Tell the customer the new window of their moved visit."""
+    start, end = fresh["window_start"], fresh["window_end"]
     moved_to = f"{start:%a %d %b %H:%M}-{end:%H:%M} UTC"
     await tell_customer(
         d, fresh, "rescheduled", f"Your visit has moved to {moved_to}. Sorry!", eta=start
     )
-    return await lookups.job(d.store, fresh["_id"])

@@ -11,8 +11,16 @@ from api.customers.places import point
 from api.persistence.store import Doc
 from routing import OpenJob, TechProfile, shrunk_close_rate, shrunk_ticket_factor
 
-_DEFAULT_CLOSE_RATE = 0.5
-_DEFAULT_TICKET = 800.0
+# The company's own rates lean on these until it has results of its own. A choice, not a
+# measurement: residential service-call close rates are commonly put between a third and
+# a half, and 0.5 is the rate this product always assumed for a company with no data, so
+# a new company's decisions do not change; $800 likewise is the assumed average ticket.
+INDUSTRY_CLOSE_RATE = 0.5
+INDUSTRY_TICKET = 800.0
+# Pseudo-counts for the company prior's own prior: the industry rate weighs as much as
+# ~20 completed calls (or ~10 sales for the ticket), so one lucky sale moves it little.
+_COMPANY_WEIGHT = 20.0
+_COMPANY_TICKET_WEIGHT = 10.0
 # Pseudo-counts: a kind's company rate leans on the overall rate until it has ~20
 # results; a tech's kind rate leans on their own overall rate (scaled by how that kind
 # sells company-wide) until they have ~10 results of that kind.
@@ -48,8 +56,10 @@ class CompanyPrior:
             for kind, ks in kind_stats(t).items():
                 kind_completed[kind] += int(ks.get("completed", 0))
                 kind_sales[kind] += int(ks.get("sales", 0))
-        close_rate = sales / completed if completed else _DEFAULT_CLOSE_RATE
-        avg_ticket = sold / sales if sales else _DEFAULT_TICKET
+        close_rate = shrunk_close_rate(sales, completed, INDUSTRY_CLOSE_RATE, _COMPANY_WEIGHT)
+        avg_ticket = (sold + INDUSTRY_TICKET * _COMPANY_TICKET_WEIGHT) / (
+            sales + _COMPANY_TICKET_WEIGHT
+        )
         kind_rates = {
             kind: shrunk_close_rate(kind_sales[kind], n, close_rate, _COMPANY_KIND_WEIGHT)
             for kind, n in kind_completed.items()
@@ -74,7 +84,15 @@ def kind_close_rates(doc: Doc, overall: float, prior: CompanyPrior) -> dict[str,
     return rates
 
 
-def tech_profile(doc: Doc, prior: CompanyPrior) -> TechProfile:
+def kept_off(doc: Doc, today: str | None) -> frozenset[str]:
+    """The jobs routing must not offer this tech today: declined, or taken off them by
+    dispatch. With `today` (the company's day) only that day's lists count."""
+    if today is not None and doc.get("declined_day") != today:
+        return frozenset()
+    return frozenset(doc.get("declined_today", ())) | frozenset(doc.get("kept_away_today", ()))
+
+
+def tech_profile(doc: Doc, prior: CompanyPrior, today: str | None = None) -> TechProfile:
     stats = doc.get("stats") or {}
     completed = int(stats.get("completed", 0))
     sales = int(stats.get("sales", 0))
@@ -93,7 +111,7 @@ def tech_profile(doc: Doc, prior: CompanyPrior) -> TechProfile:
         ticket_factor=shrunk_ticket_factor(
             float(stats.get("sold_total", 0.0)), sales, prior.avg_ticket
         ),
-        declined_job_ids=frozenset(doc.get("declined_today", ())),
+        declined_job_ids=kept_off(doc, today),
     )
 
 

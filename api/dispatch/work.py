@@ -26,6 +26,8 @@ async def start_travel(d: Dispatch, actor: Principal, job_id: str) -> Doc:
     )
     if d.customer_timing is not None:
         await d.customer_timing.on_the_way(job, d.clock())
+        # on_the_way stored the eta it announced: answer with it, not the job before.
+        job = await lookups.job(d.store, job_id)
     return job
 
 

@@ -93,7 +93,9 @@ def compute(
     until = min(end, now) if now is not None else end
     completed = [j for j in jobs if j.get("completed_at") and start <= j["completed_at"] < end]
     completed_ids = {j["_id"] for j in completed}
-    booked = [j for j in jobs if start <= j["booked_at"] < end]
+    # Calls booked: what a CSR (or an integration) booked, once. A reschedule's new job
+    # carries an existing visit on (`rescheduled_from`): it is no new call.
+    booked = [j for j in jobs if start <= j["booked_at"] < end and not j.get("rescheduled_from")]
     revenue = round(sum(float(j.get("sold_amount") or 0.0) for j in completed), 2)
 
     on_site: defaultdict[str, float] = defaultdict(float)

@@ -17,6 +17,7 @@ import logging
 from dataclasses import replace
 from datetime import datetime, timedelta
 
+from api.core.clock import company_day
 from api.core.domain import ACTIVE_STATUSES, TechStatus
 from api.core.errors import NextjobError
 from api.core.tasks import cancel_all
@@ -165,6 +166,7 @@ class LookaheadPlanner:
             if job.get("active_tech_id"):
                 active[job["active_tech_id"]] = job
         prior = CompanyPrior.from_techs(techs)
+        today = company_day(now, self.service.settings.timezone)  # declines are per day
         by_id = {t["_id"]: t for t in techs}
         expected: dict[str, tuple[str, datetime]] = {}
         for tech_id, job in active.items():
@@ -175,10 +177,10 @@ class LookaheadPlanner:
         for doc in on_duty:
             current = active.get(doc["_id"])
             if current is None:
-                availability.append(self._free_now(doc, prior, now))
+                availability.append(self._free_now(doc, prior, now, today))
             elif current["_id"] in expected:
                 ends = expected[current["_id"]][1] + timedelta(minutes=current["duration_min"])
-                profile = tech_profile(doc, prior)
+                profile = tech_profile(doc, prior, today)
                 availability.append(TechAvailability(profile, ends, point(current["location"])))
         jobs = snapshot(self.service.open_jobs.table())
         self.plan = await asyncio.to_thread(
@@ -187,6 +189,6 @@ class LookaheadPlanner:
         self.active = expected
 
     @staticmethod
-    def _free_now(doc: Doc, prior: CompanyPrior, now: datetime) -> TechAvailability:
-        profile = tech_profile(doc, prior)
+    def _free_now(doc: Doc, prior: CompanyPrior, now: datetime, today: str) -> TechAvailability:
+        profile = tech_profile(doc, prior, today)
         return TechAvailability(profile, now, profile.location)

@@ -27,6 +27,39 @@ async def unresolved_alert(store: Store, kind: str, job_id: str) -> Doc | None:
     return doc
 
 
+async def raise_alert_once(store: Store, alert: Doc) -> Doc | None:
+    """Insert `alert` unless one with its `_id` exists; a resolved one is reopened with
+    the new text. The alert as written, or None when an unresolved one was already there
+    (so two processes raising it at once make one alert)."""
+    coll = store.db["alerts"]
+    result = await coll.update_one({"_id": alert["_id"]}, {"$setOnInsert": alert}, upsert=True)
+    if result.upserted_id is not None:
+        return alert
+    doc: Doc | None = await coll.find_one_and_update(
+        {"_id": alert["_id"], "status": _RESOLVED},
+        {
+            "$set": {
+                "status": alert["status"],
+                "text": alert["text"],
+                "updated_at": alert["updated_at"],
+                "created_at": alert["created_at"],
+            },
+            "$unset": {"resolved_by": "", "closed_reason": "", "resolution": ""},
+            "$inc": {"version": 1},
+        },
+        return_document=ReturnDocument.AFTER,
+    )
+    return doc
+
+
+async def open_alerts_about(store: Store, job_id: str, kinds: tuple[str, ...]) -> list[Doc]:
+    """The unresolved alerts of these kinds about this job."""
+    cursor = store.db["alerts"].find(
+        {"job_id": job_id, "status": {"$ne": _RESOLVED}, "kind": {"$in": list(kinds)}}
+    )
+    return await cursor.to_list(None)
+
+
 async def mark_alert(store: Store, alert_id: str, from_: tuple[str, ...], set_: Doc) -> Doc | None:
     """Move an alert out of one of the statuses `from_` (setting `set_`, which names the
     new status) and bump its version; None if it was in none of them."""

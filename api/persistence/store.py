@@ -50,6 +50,8 @@ _INDEXES: list[tuple[str, list[tuple[str, Any]], dict[str, Any]]] = [
         {"name": "entity_version"},
     ),
     ("events", [("at", DESCENDING)], {"name": "event_at"}),
+    # Every job write looks for the alerts its new facts close (dispatch's `stuck`).
+    ("alerts", [("job_id", ASCENDING), ("status", ASCENDING)], {"name": "alert_job_status"}),
     # Idempotency keys (transport's idempotency middleware): the `_id`, so unique; kept 24 h.
     (
         "idempotency",

@@ -110,3 +110,33 @@ async def move_job_and_any_tech(
         return job_after, tech_after
 
     return await store.transaction(work)
+
+
+async def swap_job(
+    store: Store,
+    *,
+    now: datetime,
+    actor: Actor,
+    bumped: JobMove,
+    successor: Doc,
+    job: JobMove,
+    tech: TechMove,
+    reasons: Doc,
+) -> tuple[Doc, Doc, Doc]:
+    """One tech's job swapped for another, atomically: `bumped` ends rescheduled (its
+    visit carried on by `successor`, a new booked job) and `job` becomes the tech's.
+    Either all of it happens or none (a maintenance bump). Returns the bumped job, the
+    new job, and the technician."""
+
+    async def work(s: AsyncClientSession) -> tuple[Doc, Doc, Doc]:
+        old = await job_step(
+            store, s, bumped, now, actor, EventType.JOB_RESCHEDULED, {"to": successor["_id"]}
+        )
+        await book_step(store, s, successor, now, actor, {"rescheduled_from": bumped.job_id})
+        new = await job_step(
+            store, s, job, now, actor, EventType.JOB_ASSIGNED, {"reasons": reasons}
+        )
+        after = await tech_step(store, s, tech, now, actor, EventType.JOB_ASSIGNED, job.job_id)
+        return old, new, after
+
+    return await store.transaction(work)

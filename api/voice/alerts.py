@@ -14,6 +14,7 @@ from api.core.clock import Clock
 from api.core.errors import NotFound
 from api.core.principal import Principal
 from api.core.validation import identifier
+from api.dispatch.settled import UNASSIGNABLE
 from api.persistence import alerts as stored
 from api.persistence.store import Doc, Store
 from realtime import Broker, Event, board_channel, tech_channel
@@ -27,6 +28,7 @@ class AlertKind(StrEnum):
     RUNNING_LATE = "running_late"
     DECLINED = "declined"
     UNACKNOWLEDGED = "unacknowledged"
+    UNASSIGNABLE = UNASSIGNABLE  # raised by the system (`api.dispatch.stuck`)
 
 
 class LateCallOutcome(StrEnum):

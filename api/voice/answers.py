@@ -54,6 +54,10 @@ async def resolve_late_call(
         raise Conflict("the job is no longer this technician's")
     if outcome is LateCallOutcome.KEEP_WITH_OVERTIME:
         until = d.clock() + timedelta(minutes=float(job["duration_min"]) + 60)
+        # Overtime the tech already accepted may run longer: never shorten it.
+        accepted = (await lookups.technician(d.store, tech_id)).get("overtime_until")
+        if accepted is not None and accepted > until:
+            until = accepted
         await grant_overtime(d, actor, tech_id, until, "late call kept")
         message = f"Keep it: overtime approved until {until:%H:%M} UTC."
     else:
@@ -63,7 +67,9 @@ async def resolve_late_call(
             job,
             event_type=EventType.JOB_RELEASED,
             reason="late call",
-            remember_decline=True,
+            # Dispatch's decision, not the tech's: it is no decline of theirs.
+            remember_decline=False,
+            keep_away=True,
         )
         message = "Dispatch is reassigning this call; you are free."
     if note:
