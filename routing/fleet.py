@@ -92,14 +92,16 @@ class RolloutPlanner:
     def __init__(
         self,
         *,
-        candidates: int = 5,
-        horizon_min: float = 150.0,
+        candidates: int = 4,
+        horizon_min: float = 120.0,
         budget_ms: float = 150.0,
+        max_jobs: int = 3000,
         costs: FleetCosts | None = None,
         weights: Weights | None = None,
         travel: TravelModel | None = None,
     ) -> None:
         self.candidates = candidates
+        self.max_jobs = max_jobs  # beyond this board size a plan cannot fit its budget
         self.horizon_min = horizon_min
         self.budget_s = budget_ms / 1000.0
         self.costs = costs or FleetCosts()
@@ -115,7 +117,9 @@ class RolloutPlanner:
         names: dict[str, str] | None = None,
     ) -> FleetChoice | None:
         require_aware("now", now)
-        started = time.perf_counter()
+        if len(jobs) > self.max_jobs:
+            return None
+        deadline = time.perf_counter() + self.budget_s
         firsts = rank_jobs(freed, jobs, now, travel=self.travel, weights=self.weights)
         firsts = firsts[: self.candidates]
         if len(firsts) < 2:
@@ -125,7 +129,7 @@ class RolloutPlanner:
             bonus[jobs.priority_code == PRIORITY_ORDER.index(priority)] = extra
         tried: list[tuple[float, str, dict[str, _Taken]]] = []
         for job, breakdown in firsts:
-            if tried and time.perf_counter() - started > self.budget_s:
+            if tried and time.perf_counter() > deadline:
                 break
             i = jobs.indices(frozenset({job.id}))[0]
             now_s = now.timestamp()
@@ -139,8 +143,10 @@ class RolloutPlanner:
             start = TechAvailability(freed, _at(finish_s), job.location)
             taken = np.zeros(len(jobs), dtype=np.bool_)
             taken[i] = True
-            rest, who = self._rollout([start, *others], jobs, taken, bonus, now_s)
-            tried.append((first + rest, job.id, who))
+            played = self._rollout([start, *others], jobs, taken, bonus, now_s, deadline)
+            if played is None:
+                break  # out of time mid-plan: an unfinished plan is not comparable
+            tried.append((first + played[0], job.id, played[1]))
         if len(tried) < 2:
             return None
         greedy = tried[0]
@@ -170,7 +176,8 @@ class RolloutPlanner:
         taken: BoolArray,
         bonus: FloatArray,
         now_s: float,
-    ) -> tuple[float, dict[str, _Taken]]:
+        deadline: float,
+    ) -> tuple[float, dict[str, _Taken]] | None:
         """Play today's greedy policy forward for the whole fleet; the plan's value and
         who takes which job (the same rule as `project_plan`, valued in dollars)."""
         horizon_s = now_s + self.horizon_min * 60.0
@@ -188,6 +195,8 @@ class RolloutPlanner:
             start_s, tech_id, tech = heapq.heappop(heap)
             if start_s >= horizon_s:
                 break
+            if time.perf_counter() > deadline:
+                return None
             evaluation = JobScorer(jobs, _at(start_s), self.weights).evaluate(tech, self.travel)
             arrive = np.maximum(start_s + evaluation.travel_min * 60.0, jobs.window_start_s)
             open_now = evaluation.feasible & ~taken & (arrive <= horizon_s)

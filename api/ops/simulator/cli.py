@@ -17,6 +17,7 @@ from api.dispatch.deps import Policy
 from api.ops.simulator.report import Summary, format_text, summarize
 from api.ops.simulator.simulation import simulate
 from api.ops.simulator.world import GOES_ELSEWHERE, make_world
+from routing.fleet import RolloutPlanner
 
 # Calibrated so the revenue policy's mean billable utilization lands near the trade's 75%.
 DEFAULT_CALLS_PER_TECH_DAY = 6.0
@@ -53,6 +54,12 @@ def parser() -> argparse.ArgumentParser:
         default=DEFAULT_CALLS_PER_TECH_DAY,
         help=f"mean calls per technician per day (default {DEFAULT_CALLS_PER_TECH_DAY:g})",
     )
+    p.add_argument(
+        "--plan-horizon",
+        type=float,
+        default=None,
+        help="minutes the fleet plan looks ahead (default: the planner's own)",
+    )
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     return p
 
@@ -77,6 +84,8 @@ async def run(args: argparse.Namespace, settings: Settings, uri: str) -> Summary
     policy = Policy.REVENUE if args.policy in (ORACLE, GREEDY) else Policy(args.policy)
     if args.policy == GREEDY:
         fleet_plan.PLANNER.set(None)
+    elif args.plan_horizon is not None:
+        fleet_plan.PLANNER.set(RolloutPlanner(horizon_min=args.plan_horizon))
     result = await simulate(
         uri, db_name, settings, world, policy, oracle=oracle, goes_elsewhere=args.goes_elsewhere
     )
