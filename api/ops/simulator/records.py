@@ -73,6 +73,20 @@ class LearnedTech:
     sales: int
 
 
+def learned(world: World, docs: list[Doc]) -> list[LearnedTech]:
+    """Each technician's hidden close rate beside the results stored for them."""
+    stats = {d["_id"]: d.get("stats") or {} for d in docs}
+    return [
+        LearnedTech(
+            tech_id=t.id,
+            true_close_rate=t.close_rate,
+            completed=int(stats.get(t.id, {}).get("completed", 0)),
+            sales=int(stats.get(t.id, {}).get("sales", 0)),
+        )
+        for t in world.techs
+    ]
+
+
 @dataclass(slots=True)
 class SimResult:
     world: World

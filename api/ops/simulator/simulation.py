@@ -25,10 +25,10 @@ from api.ops.simulator.engine import EventQueue
 from api.ops.simulator.honest import oracle_stats, rebooked
 from api.ops.simulator.records import (
     JobRecord,
-    LearnedTech,
     Outcome,
     ShiftRecord,
     SimResult,
+    learned,
     tech_document,
 )
 from api.ops.simulator.world import GOES_ELSEWHERE, Call, TechTruth, World
@@ -105,7 +105,7 @@ class Simulation:
             policy=self.policy,
             jobs=list(self.jobs.values()),
             shifts=self.shifts,
-            learned=await self._learned(),
+            learned=learned(self.world, await self.store.technicians.find().to_list(None)),
             oracle=self.oracle,
             goes_elsewhere=self.goes_elsewhere,
             actions=actions,
@@ -220,19 +220,6 @@ class Simulation:
         await self._pick_up()
         if tech.job is None and shift is not None and self.queue.now >= shift.scheduled_end:
             await self._off_duty(tech, shift)
-
-    async def _learned(self) -> list[LearnedTech]:
-        docs = await self.store.technicians.find({}, {"stats": 1}).to_list(None)
-        stats = {d["_id"]: d.get("stats") or {} for d in docs}
-        return [
-            LearnedTech(
-                tech_id=t.id,
-                true_close_rate=t.close_rate,
-                completed=int(stats.get(t.id, {}).get("completed", 0)),
-                sales=int(stats.get(t.id, {}).get("sales", 0)),
-            )
-            for t in self.world.techs
-        ]
 
 
 async def simulate(
