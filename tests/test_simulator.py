@@ -224,3 +224,18 @@ async def test_lp_bound_is_above_the_oracle(
     assert summary["policy"] == "oracle"
     assert 0.0 < summary["expected_revenue_per_day"] <= summary["lp_bound_per_day"]
     assert lp_bound(tiny_world) == pytest.approx(summary["lp_bound_per_day"], abs=0.01)
+
+
+async def test_fleet_plan_reasons_are_recorded(
+    store: Store, settings: Settings, tiny_world: World
+) -> None:
+    """Under the revenue policy, assignments the fleet plan chose say why, in words."""
+    await Simulation(store, settings, tiny_world, Policy.REVENUE).run()
+    docs = await store.jobs.find({"assignment.plan_reason": {"$exists": True}}).to_list(None)
+    assert docs, "the fleet plan chose no job on a day with several techs and calls"
+    for doc in docs:
+        reasons = doc["assignment"]
+        assert reasons["plan_reason"] and reasons["plans_tried"] >= 2
+        assert reasons["plan_runner_up_job_id"] != doc["_id"]
+        assert reasons["plan_value"] >= reasons["plan_runner_up_value"]
+        assert "score" in reasons  # the job's own score breakdown is still there
