@@ -9,6 +9,7 @@ import sys
 import tempfile
 import uuid
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from api.core.settings import Settings
@@ -60,6 +61,12 @@ def parser() -> argparse.ArgumentParser:
         default=None,
         help="minutes the fleet plan looks ahead (default: the planner's own)",
     )
+    p.add_argument(
+        "--plan-drive-cost",
+        type=float,
+        default=None,
+        help="dollars the fleet plan charges per minute of driving (default: the planner's)",
+    )
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     return p
 
@@ -84,12 +91,20 @@ async def run(args: argparse.Namespace, settings: Settings, uri: str) -> Summary
     policy = Policy.REVENUE if args.policy in (ORACLE, GREEDY) else Policy(args.policy)
     if args.policy == GREEDY:
         fleet_plan.PLANNER.set(None)
-    elif args.plan_horizon is not None:
-        fleet_plan.PLANNER.set(RolloutPlanner(horizon_min=args.plan_horizon))
+    elif args.plan_horizon is not None or args.plan_drive_cost is not None:
+        fleet_plan.PLANNER.set(_planner(args.plan_horizon, args.plan_drive_cost))
     result = await simulate(
         uri, db_name, settings, world, policy, oracle=oracle, goes_elsewhere=args.goes_elsewhere
     )
     return summarize(result, label=args.policy)
+
+
+def _planner(horizon: float | None, drive_cost: float | None) -> RolloutPlanner:
+    default = RolloutPlanner()
+    costs = (
+        default.costs if drive_cost is None else replace(default.costs, drive_per_min=drive_cost)
+    )
+    return RolloutPlanner(horizon_min=horizon or default.horizon_min, costs=costs)
 
 
 def main(argv: Sequence[str]) -> int:
