@@ -30,6 +30,7 @@ from api.ops.embedded import free_port, running
 from api.persistence.documents import geo_point
 from api.persistence.store import Doc, Store
 from bench._decisions_report import markdown
+from bench._replan import replan_figures
 from realtime import MemoryBroker
 from routing import assign_batch, score_matrix
 
@@ -234,6 +235,7 @@ async def run(results_dir: Path) -> dict[str, Any]:
         "targets": {"p99_10k_ms": 5, "p99_100k_ms": 20, "batch_200x5000_ms": 150},
         "batch_50x500": _batch(50, 500, rng),
         "batch_200x5000": _batch(200, 5000, rng),
+        "replan_40x500": replan_figures(rng, _job_docs, _tech_doc),
     }
     uri = os.environ.get("MONGODB_URI")
     sizes = [1_000, 10_000, 100_000]

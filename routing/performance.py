@@ -57,3 +57,36 @@ def shrunk_ticket_factor(
     _require_positive("company_avg_ticket", company_avg_ticket)
     _require_positive("prior_weight", prior_weight)
     return (total_sold / company_avg_ticket + prior_weight) / (sales + prior_weight)
+
+
+def mix_adjusted_ticket_factor(
+    by_kind: dict[str, tuple[int, float]],
+    company_kind_ticket: dict[str, float],
+    prior_weight: float = 5.0,
+) -> float:
+    """A tech's ticket skill with the job mix taken out, shrunk toward 1.0.
+
+    `by_kind` maps a kind to (sales, total sold) for this tech; `company_kind_ticket`
+    is the company's average sale on that kind. Each sale counts as one observation of
+    sold / the company's average sale *of the same kind*, so a tech sent richer kinds
+    (installs) does not look like a better seller for it. Kinds the company has no
+    average for are ignored. A tech with no sales gets 1.0.
+    """
+    _require_positive("prior_weight", prior_weight)
+    ratio_sum, sales = 0.0, 0
+    for kind, (n, sold) in by_kind.items():
+        _require_count("sales", n)
+        average = company_kind_ticket.get(kind, 0.0)
+        if n == 0 or not average > 0.0:
+            continue
+        ratio_sum += sold / average
+        sales += n
+    return (ratio_sum + prior_weight) / (sales + prior_weight)
+
+
+def explore(rate: float, peer_rate: float, completed: int, until: int) -> float:
+    """The exploration rule: until a tech has `until` results, their estimate is never
+    below the company's (`peer_rate`), so early bad luck does not send a new tech only
+    the poor jobs; after that, results alone decide (favourites by results only)."""
+    _require_count("completed", completed)
+    return max(rate, peer_rate) if completed < until else rate

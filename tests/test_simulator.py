@@ -15,6 +15,8 @@ import pytest
 from api.core.settings import Settings
 from api.dispatch.deps import Policy
 from api.dispatch.profiles import CompanyPrior, tech_profile
+from api.ops.simulator.bound import lp_bound
+from api.ops.simulator.honest import oracle_stats, rebooked
 from api.ops.simulator.records import ShiftRecord
 from api.ops.simulator.report import summarize, utilization_by_tech
 from api.ops.simulator.simulation import Simulation, simulate
@@ -105,7 +107,9 @@ async def test_store_agrees_with_the_report(
     assert {t["status"] for t in techs} == {"off_duty"}
     assert sum(t["stats"]["completed"] for t in techs) == summary["jobs_completed"]
     sold = sum(t["stats"]["sold_total"] for t in techs)
-    assert sold == pytest.approx(summary["revenue_total"])
+    assert sold == pytest.approx(summary["sales_total"])
+    kept = summary["revenue_total"] - summary["sales_total"]
+    assert kept == pytest.approx(summary["agreements_kept_total"], abs=0.05)
     for t in techs:  # the per-kind results add up to the overall ones
         by_kind = (t.get("stats_by_kind") or {}).values()
         assert sum(k["completed"] for k in by_kind) == t["stats"]["completed"]
@@ -176,3 +180,62 @@ def test_json_output_parses(mongo_uri: str) -> None:
     summary = json.loads(out)
     assert set(KPIS) <= set(summary)
     assert summary["techs"] == 2 and summary["seed"] == 5 and summary["policy"] == "revenue"
+
+
+def test_unreached_call_is_rebooked_or_goes_elsewhere() -> None:
+    """A call not reached comes back next morning unless its customer goes elsewhere."""
+    world = make_world(seed=5, techs=3, days=2, calls_per_tech_day=4.0, timezone="UTC")
+    first_day = [c for c in world.calls if c.day == 0]
+    stays = [c for c in first_day if c.leave_draw >= 0.5]
+    leaves = [c for c in first_day if c.leave_draw < 0.5]
+    assert stays and leaves
+    again = rebooked(world, stays[0], 0.5)
+    assert again is not None and again.day == 1 and again.cancels_after_min is None
+    assert again.booking.window_start == world.local(1, time(7, 0))
+    assert rebooked(world, leaves[0], 0.5) is None
+    assert rebooked(world, again, 0.0) is None  # no third day in this world
+
+
+def test_agreement_visit_carries_its_value() -> None:
+    """Maintenance visits keep an agreement worth something; other kinds carry none."""
+    world = make_world(seed=5, techs=3, days=1, calls_per_tech_day=8.0, timezone="UTC")
+    kept = {c.booking.kind.value: c.agreement_value > 0 for c in world.calls}
+    assert kept["maintenance"] and not kept["repair"]
+    tech = world.techs[0]
+    for call in world.calls:
+        assert call.expected_value(tech) >= call.agreement_value
+
+
+def test_oracle_stats_say_the_hidden_truth() -> None:
+    """The oracle's stored results give routing the true close rate almost exactly."""
+    world = make_world(seed=5, techs=4, days=1, calls_per_tech_day=4.0, timezone="UTC")
+    docs = [{"_id": t.id, "home": geo_point(*t.home), **oracle_stats(t)} for t in world.techs]
+    prior = CompanyPrior.from_techs(docs)
+    for doc, truth in zip(docs, world.techs, strict=True):
+        assert tech_profile(doc, prior).close_rate == pytest.approx(truth.close_rate, abs=1e-3)
+
+
+async def test_lp_bound_is_above_the_oracle(
+    mongo_uri: str, db_name: str, settings: Settings, tiny_world: World
+) -> None:
+    """Even perfect information earns no more expected revenue than the LP bound."""
+    result = await simulate(mongo_uri, db_name, settings, tiny_world, Policy.REVENUE, oracle=True)
+    summary = summarize(result, label="oracle")
+    assert summary["policy"] == "oracle"
+    assert 0.0 < summary["expected_revenue_per_day"] <= summary["lp_bound_per_day"]
+    assert lp_bound(tiny_world) == pytest.approx(summary["lp_bound_per_day"], abs=0.01)
+
+
+async def test_fleet_plan_reasons_are_recorded(
+    store: Store, settings: Settings, tiny_world: World
+) -> None:
+    """Under the revenue policy, assignments the fleet plan chose say why, in words."""
+    await Simulation(store, settings, tiny_world, Policy.REVENUE).run()
+    docs = await store.jobs.find({"assignment.plan_reason": {"$exists": True}}).to_list(None)
+    assert docs, "the fleet plan chose no job on a day with several techs and calls"
+    for doc in docs:
+        reasons = doc["assignment"]
+        assert reasons["plan_reason"] and reasons["plans_tried"] >= 2
+        assert reasons["plan_runner_up_job_id"] != doc["_id"]
+        assert reasons["plan_value"] >= reasons["plan_runner_up_value"]
+        assert "score" in reasons  # the job's own score breakdown is still there

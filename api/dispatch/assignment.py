@@ -13,7 +13,7 @@ from api.core.domain import TechStatus
 from api.core.errors import Conflict
 from api.core.events import EventType
 from api.core.principal import SYSTEM, Principal
-from api.dispatch import moves
+from api.dispatch import fleet_plan, moves
 from api.dispatch.deps import Dispatch, Policy, publish_job, publish_tech
 from api.dispatch.profiles import CompanyPrior, tech_profile
 from api.dispatch.stuck import flag_unassignable
@@ -70,7 +70,7 @@ async def dispatch_tech(d: Dispatch, tech_id: str, *, slot_opened: bool = False)
             return None
         await d.open_jobs.ensure_fresh()
         profile = tech_profile(tech, prior, _today(d))
-        for job_id, reasons in candidates(d, profile, d.open_jobs.table(), slot_opened):
+        for job_id, reasons in await _fleet_candidates(d, techs, prior, profile, slot_opened):
             try:
                 job = await assign(d, SYSTEM, job_id, tech_id, reasons)
                 if reasons.get("promoted_from_urgency_list") and d.customer_timing:
@@ -83,6 +83,25 @@ async def dispatch_tech(d: Dispatch, tech_id: str, *, slot_opened: bool = False)
                 # try the runner-up.
                 await d.open_jobs.refresh(job_id)
         return None
+
+
+async def _fleet_candidates(
+    d: Dispatch, techs: list[Doc], prior: CompanyPrior, tech: TechProfile, slot_opened: bool
+) -> list[tuple[str, Doc]]:
+    """Today's candidates, the fleet plan's first job moved to the front (issue 17)."""
+    jobs = d.open_jobs.table()
+    ranked = candidates(d, tech, jobs, slot_opened)
+    if d.policy is not Policy.REVENUE or not ranked:
+        return ranked
+    if ranked[0][1].get("promoted_from_urgency_list"):
+        return ranked  # a promised call-back near a freed slot comes first
+    choice = await fleet_plan.planned(d, techs, prior, tech, jobs)
+    if choice is None:
+        return ranked
+    chosen = [
+        (j, {**r, **fleet_plan.plan_reasons(choice)}) for j, r in ranked if j == choice.job_id
+    ]
+    return chosen + [(j, r) for j, r in ranked if j != choice.job_id]
 
 
 def candidates(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from routing import shrunk_close_rate, shrunk_ticket_factor
+from routing.performance import explore, mix_adjusted_ticket_factor
 
 
 def test_new_tech_gets_prior_close_rate() -> None:
@@ -75,3 +76,21 @@ def test_ticket_factor_validation(
     """Negative or inconsistent inputs and non-positive averages raise ValueError."""
     with pytest.raises(ValueError, match=r"must|inconsistent"):
         shrunk_ticket_factor(total_sold, sales, company_avg, prior_weight)
+
+
+def test_ticket_skill_ignores_job_mix() -> None:
+    """Selling installs at the company's install average is average skill, not 3x."""
+    company = {"install": 1800.0, "maintenance": 300.0}
+    installer = {"install": (20, 20 * 1800.0)}
+    tuner = {"maintenance": (20, 20 * 300.0)}
+    assert mix_adjusted_ticket_factor(installer, company) == pytest.approx(1.0)
+    assert mix_adjusted_ticket_factor(tuner, company) == pytest.approx(1.0)
+    better = {"maintenance": (20, 20 * 450.0)}
+    assert mix_adjusted_ticket_factor(better, company) == pytest.approx((30 + 5) / 25)
+
+
+def test_new_tech_is_explored_then_judged_by_results() -> None:
+    """Below the result count a weak start is floored at the company rate; after, not."""
+    assert explore(0.2, 0.5, completed=3, until=15) == 0.5
+    assert explore(0.7, 0.5, completed=3, until=15) == 0.7
+    assert explore(0.2, 0.5, completed=15, until=15) == 0.2

@@ -9,16 +9,20 @@ import sys
 import tempfile
 import uuid
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from api.core.settings import Settings
+from api.dispatch import fleet_plan
 from api.dispatch.deps import Policy
 from api.ops.simulator.report import Summary, format_text, summarize
 from api.ops.simulator.simulation import simulate
-from api.ops.simulator.world import make_world
+from api.ops.simulator.world import GOES_ELSEWHERE, make_world
+from routing.fleet import RolloutPlanner
 
 # Calibrated so the revenue policy's mean billable utilization lands near the trade's 75%.
 DEFAULT_CALLS_PER_TECH_DAY = 6.0
+ORACLE, GREEDY = "oracle", "greedy"
 
 
 def parser() -> argparse.ArgumentParser:
@@ -32,15 +36,36 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=1, help="world and call stream seed (default 1)")
     p.add_argument(
         "--policy",
-        choices=[p.value for p in Policy],
+        choices=[*(p.value for p in Policy), GREEDY, ORACLE],
         default=Policy.REVENUE.value,
-        help="revenue (the product), nearest or fifo (the baselines); default revenue",
+        help="revenue (the product: the fleet plan), greedy (revenue without the fleet plan), "
+        "nearest or fifo (the baselines), or oracle (revenue given the hidden true close "
+        "rates and tickets: a bound, for evaluation only)",
+    )
+    p.add_argument(
+        "--goes-elsewhere",
+        type=float,
+        default=GOES_ELSEWHERE,
+        help="P(a call not reached today goes elsewhere; else it is rebooked for the next "
+        f"morning); default {GOES_ELSEWHERE:g}",
     )
     p.add_argument(
         "--calls-per-tech",
         type=float,
         default=DEFAULT_CALLS_PER_TECH_DAY,
         help=f"mean calls per technician per day (default {DEFAULT_CALLS_PER_TECH_DAY:g})",
+    )
+    p.add_argument(
+        "--plan-horizon",
+        type=float,
+        default=None,
+        help="minutes the fleet plan looks ahead (default: the planner's own)",
+    )
+    p.add_argument(
+        "--plan-drive-cost",
+        type=float,
+        default=None,
+        help="dollars the fleet plan charges per minute of driving (default: the planner's)",
     )
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     return p
@@ -62,14 +87,32 @@ async def run(args: argparse.Namespace, settings: Settings, uri: str) -> Summary
         timezone=settings.timezone,
     )
     db_name = f"nextjob_sim_{uuid.uuid4().hex[:12]}"
-    result = await simulate(uri, db_name, settings, world, Policy(args.policy))
-    return summarize(result)
+    oracle = args.policy == ORACLE
+    policy = Policy.REVENUE if args.policy in (ORACLE, GREEDY) else Policy(args.policy)
+    if args.policy == GREEDY:
+        fleet_plan.PLANNER.set(None)
+    elif args.plan_horizon is not None or args.plan_drive_cost is not None:
+        fleet_plan.PLANNER.set(_planner(args.plan_horizon, args.plan_drive_cost))
+    result = await simulate(
+        uri, db_name, settings, world, policy, oracle=oracle, goes_elsewhere=args.goes_elsewhere
+    )
+    return summarize(result, label=args.policy)
+
+
+def _planner(horizon: float | None, drive_cost: float | None) -> RolloutPlanner:
+    default = RolloutPlanner()
+    costs = (
+        default.costs if drive_cost is None else replace(default.costs, drive_per_min=drive_cost)
+    )
+    return RolloutPlanner(horizon_min=horizon or default.horizon_min, costs=costs)
 
 
 def main(argv: Sequence[str]) -> int:
     args = parser().parse_args(list(argv))
     if args.calls_per_tech <= 0:
         parser().error("--calls-per-tech must be positive")
+    if not 0.0 <= args.goes_elsewhere <= 1.0:
+        parser().error("--goes-elsewhere must be in [0, 1]")
     settings = Settings()
     if settings.mongodb_uri:
         summary = asyncio.run(run(args, settings, settings.mongodb_uri))

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from api.ops.simulator.world import Call
+from api.core.domain import TechStatus
+from api.dispatch.deps import Policy
+from api.ops.simulator.world import GOES_ELSEWHERE, Call, TechTruth, World
+from api.persistence.documents import geo_point
+from api.persistence.store import Doc
 
 
 class Outcome(StrEnum):
@@ -67,3 +71,45 @@ class LearnedTech:
     true_close_rate: float
     completed: int
     sales: int
+
+
+def learned(world: World, docs: list[Doc]) -> list[LearnedTech]:
+    """Each technician's hidden close rate beside the results stored for them."""
+    stats = {d["_id"]: d.get("stats") or {} for d in docs}
+    return [
+        LearnedTech(
+            tech_id=t.id,
+            true_close_rate=t.close_rate,
+            completed=int(stats.get(t.id, {}).get("completed", 0)),
+            sales=int(stats.get(t.id, {}).get("sales", 0)),
+        )
+        for t in world.techs
+    ]
+
+
+@dataclass(slots=True)
+class SimResult:
+    world: World
+    policy: Policy
+    jobs: list[JobRecord]
+    shifts: list[ShiftRecord]
+    learned: list[LearnedTech] = field(default_factory=list)
+    oracle: bool = False
+    goes_elsewhere: float = GOES_ELSEWHERE
+    actions: int = 0
+    wall_seconds: float = 0.0
+
+
+def tech_document(t: TechTruth) -> Doc:
+    """The technician as api/seed.py stores one: no results yet, off duty, at home."""
+    return {
+        "_id": t.id,
+        "name": t.name,
+        "skills": list(t.skills),
+        "home": geo_point(*t.home),
+        "location": geo_point(*t.home),
+        "status": TechStatus.OFF_DUTY.value,
+        "shift": {"start": t.shift[0], "end": t.shift[1]},
+        "version": 1,
+        "stats": {"completed": 0, "sales": 0, "sold_total": 0.0},
+    }

@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from api.ops.simulator.records import JobRecord, LearnedTech, Outcome, ShiftRecord
-from api.ops.simulator.simulation import SimResult
+from api.ops.simulator.bound import lp_bound
+from api.ops.simulator.records import JobRecord, LearnedTech, Outcome, ShiftRecord, SimResult
 from routing import shrunk_close_rate
 
 GOLD_STANDARD, OVERWORK = 0.75, 0.95
@@ -48,33 +48,50 @@ def _share(part: float, whole: float) -> float:
     return part / whole if whole > 0 else 0.0
 
 
-def summarize(result: SimResult) -> Summary:
+def summarize(result: SimResult, label: str | None = None) -> Summary:
+    """The run's KPIs; `label` names the policy (default: the dispatch policy's name)."""
     world, jobs = result.world, result.jobs
     days, n_techs = world.days, len(world.techs)
     count = {o: sum(1 for j in jobs if j.outcome is o) for o in Outcome}
     done: list[JobRecord] = [j for j in jobs if j.outcome is Outcome.COMPLETED]
-    revenue = sum(j.sold for j in done)
+    revenue = sum(j.sold + j.call.agreement_value for j in done)
+    truth = {t.id: t for t in world.techs}
+    expected = sum(j.call.expected_value(truth[j.tech_id]) for j in done if j.tech_id)
+    bound = lp_bound(world)
+    urgent = ("emergency",)
     sales = sum(1 for j in done if j.sold > 0)
     arrived = [j.on_time for j in jobs if j.on_time is not None]
     util = list(utilization_by_tech(result.shifts).values()) or [0.0]
     drive = sum(s.drive_min for s in result.shifts)
     onsite = sum(s.onsite_min for s in result.shifts)
     corr = learning_correlation(result.learned)
+    paid = sum(s.paid_min for s in result.shifts)
     return {
-        "policy": result.policy.value,
+        "policy": label or result.policy.value,
         "seed": world.seed,
         "techs": n_techs,
         "days": days,
         "calls_per_tech_day": world.calls_per_tech_day,
         "revenue_total": round(revenue, 2),
+        "sales_total": round(sum(j.sold for j in done), 2),
+        "agreements_kept_total": round(sum(j.call.agreement_value for j in done), 2),
         "revenue_per_day": round(revenue / days, 2),
         "revenue_per_tech_day": round(revenue / days / n_techs, 2),
+        "expected_revenue_per_day": round(expected / days, 2),
+        "lp_bound_per_day": round(bound / days, 2),
+        "share_of_lp_bound": round(_share(expected, bound), 3),
+        "goes_elsewhere": result.goes_elsewhere,
         "avg_revenue_per_call": round(_share(revenue, len(done)), 2),
         "jobs_booked": len(jobs),
         "jobs_completed": count[Outcome.COMPLETED],
         "jobs_unserved": count[Outcome.UNSERVED],
         "jobs_cancelled": count[Outcome.CANCELLED],
         "jobs_open": count[Outcome.BOOKED] + count[Outcome.WORKING],
+        "emergencies_unserved": sum(
+            1
+            for j in jobs
+            if j.outcome is Outcome.UNSERVED and j.call.booking.priority.value in urgent
+        ),
         "jobs_per_tech_day": round(len(done) / days / n_techs, 2),
         "close_rate": round(_share(sales, len(done)), 3),
         "avg_ticket": round(_share(revenue, sales), 2),
@@ -83,6 +100,7 @@ def summarize(result: SimResult) -> Summary:
         "utilization_max": round(float(np.max(util)), 3),
         "techs_above_95": sum(1 for u in util if u > OVERWORK),
         "drive_share": round(_share(drive, drive + onsite), 3),
+        "drive_share_of_paid": round(_share(drive, paid), 3),
         "on_time_rate": round(_share(sum(arrived), len(arrived)), 3),
         "learned_close_rate_corr": None if corr is None else round(corr, 3),
         "actions": result.actions,
@@ -100,6 +118,8 @@ def format_text(s: Summary) -> str:
         f"nextjob simulate: policy={s['policy']} techs={s['techs']} days={s['days']} "
         f"seed={s['seed']} calls/tech/day={s['calls_per_tech_day']:g}",
         f"  revenue per day        ${s['revenue_per_day']:>12,.2f}",
+        f"  expected revenue/day   ${s['expected_revenue_per_day']:>12,.2f}"
+        f"   ({s['share_of_lp_bound']:.0%} of the LP bound ${s['lp_bound_per_day']:,.0f})",
         f"  revenue per tech/day   ${s['revenue_per_tech_day']:>12,.2f}",
         f"  avg revenue per call   ${s['avg_revenue_per_call']:>12,.2f}"
         f"   (close rate {s['close_rate']:.0%}, avg ticket ${s['avg_ticket']:,.0f})",

@@ -11,21 +11,28 @@ from __future__ import annotations
 
 import time
 from contextlib import AsyncExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
 
 from api.core.clock import parse_hhmm
-from api.core.domain import JobStatus, Role, TechStatus
+from api.core.domain import JobStatus, Role
 from api.core.principal import Principal
 from api.core.settings import Settings
 from api.dispatch import booking, duty, overrides, work
 from api.dispatch.deps import Dispatch, Policy
 from api.ops.simulator.engine import EventQueue
-from api.ops.simulator.records import JobRecord, LearnedTech, Outcome, ShiftRecord
-from api.ops.simulator.world import Call, TechTruth, World
-from api.persistence.documents import geo_point
-from api.persistence.store import Doc, Store
+from api.ops.simulator.honest import oracle_stats, rebooked
+from api.ops.simulator.records import (
+    JobRecord,
+    Outcome,
+    ShiftRecord,
+    SimResult,
+    learned,
+    tech_document,
+)
+from api.ops.simulator.world import GOES_ELSEWHERE, Call, TechTruth, World
+from api.persistence.store import Store
 from realtime import MemoryBroker, Subscription, tech_channel
 from routing import GeodesicTravel, Point
 
@@ -53,37 +60,22 @@ class SimTech:
         return free_flow * call.traffic_noise
 
 
-@dataclass(slots=True)
-class SimResult:
-    world: World
-    policy: Policy
-    jobs: list[JobRecord]
-    shifts: list[ShiftRecord]
-    learned: list[LearnedTech] = field(default_factory=list)
-    actions: int = 0
-    wall_seconds: float = 0.0
-
-
-def tech_document(t: TechTruth) -> Doc:
-    """The technician as api/seed.py stores one: no results yet, off duty, at home."""
-    return {
-        "_id": t.id,
-        "name": t.name,
-        "skills": list(t.skills),
-        "home": geo_point(*t.home),
-        "location": geo_point(*t.home),
-        "status": TechStatus.OFF_DUTY.value,
-        "shift": {"start": t.shift[0], "end": t.shift[1]},
-        "version": 1,
-        "stats": {"completed": 0, "sales": 0, "sold_total": 0.0},
-    }
-
-
 class Simulation:
-    def __init__(self, store: Store, settings: Settings, world: World, policy: Policy) -> None:
+    def __init__(
+        self,
+        store: Store,
+        settings: Settings,
+        world: World,
+        policy: Policy,
+        *,
+        oracle: bool = False,
+        goes_elsewhere: float = GOES_ELSEWHERE,
+    ) -> None:
         self.store = store
         self.world = world
         self.policy = policy
+        self.oracle = oracle
+        self.goes_elsewhere = goes_elsewhere
         self.queue = EventQueue(world.local(0, DAY_STARTS))
         self.dispatch = Dispatch.build(
             store, MemoryBroker(), settings, clock=self.queue.clock, policy=policy
@@ -94,7 +86,12 @@ class Simulation:
 
     async def run(self) -> SimResult:
         started = time.perf_counter()
-        await self.store.technicians.insert_many([tech_document(t) for t in self.world.techs])
+        docs = [tech_document(t) for t in self.world.techs]
+        if self.oracle:
+            docs = [
+                {**doc, **oracle_stats(t)} for doc, t in zip(docs, self.world.techs, strict=True)
+            ]
+        await self.store.technicians.insert_many(docs)
         async with AsyncExitStack() as stack:
             for tech in self.techs.values():
                 channel = tech_channel(tech.truth.id)
@@ -108,7 +105,9 @@ class Simulation:
             policy=self.policy,
             jobs=list(self.jobs.values()),
             shifts=self.shifts,
-            learned=await self._learned(),
+            learned=learned(self.world, await self.store.technicians.find().to_list(None)),
+            oracle=self.oracle,
+            goes_elsewhere=self.goes_elsewhere,
             actions=actions,
             wall_seconds=time.perf_counter() - started,
         )
@@ -146,7 +145,11 @@ class Simulation:
         left = self.store.jobs.find({"status": JobStatus.BOOKED.value}, {"_id": 1})
         for doc in await left.sort("booked_at", 1).to_list(None):
             await overrides.cancel_job(self.dispatch, DISPATCHER, doc["_id"], UNSERVED_REASON)
-            self.jobs[doc["_id"]].outcome = Outcome.UNSERVED
+            record = self.jobs[doc["_id"]]
+            record.outcome = Outcome.UNSERVED
+            again = rebooked(self.world, record.call, self.goes_elsewhere)
+            if again is not None:
+                self.queue.at(again.at, partial(self._book, again))
 
     # ---- the technicians -----------------------------------------------------------
 
@@ -218,22 +221,16 @@ class Simulation:
         if tech.job is None and shift is not None and self.queue.now >= shift.scheduled_end:
             await self._off_duty(tech, shift)
 
-    async def _learned(self) -> list[LearnedTech]:
-        docs = await self.store.technicians.find({}, {"stats": 1}).to_list(None)
-        stats = {d["_id"]: d.get("stats") or {} for d in docs}
-        return [
-            LearnedTech(
-                tech_id=t.id,
-                true_close_rate=t.close_rate,
-                completed=int(stats.get(t.id, {}).get("completed", 0)),
-                sales=int(stats.get(t.id, {}).get("sales", 0)),
-            )
-            for t in self.world.techs
-        ]
-
 
 async def simulate(
-    uri: str, db_name: str, settings: Settings, world: World, policy: Policy
+    uri: str,
+    db_name: str,
+    settings: Settings,
+    world: World,
+    policy: Policy,
+    *,
+    oracle: bool = False,
+    goes_elsewhere: float = GOES_ELSEWHERE,
 ) -> SimResult:
     """Run `world` under `policy` on a fresh database `db_name`, dropped afterwards."""
     store = Store(uri, db_name)
@@ -243,7 +240,10 @@ async def simulate(
                 f"database {db_name!r} is not empty; the simulator needs a fresh one"
             )
         await store.ensure_indexes()
-        return await Simulation(store, settings, world, policy).run()
+        sim = Simulation(
+            store, settings, world, policy, oracle=oracle, goes_elsewhere=goes_elsewhere
+        )
+        return await sim.run()
     finally:
         await store.client.drop_database(db_name)
         await store.close()

@@ -36,6 +36,12 @@ KINDS: dict[JobKind, tuple[float, float, float]] = {
 }
 VALUE_SIGMA = 0.45  # lognormal spread of booked values: overall mean ~ $350
 TICKET_MEDIAN, TICKET_SIGMA = 1.85, 0.5  # sold ticket / booked value: ~$800 per sale
+MEAN_TICKET_MULTIPLIER = float(TICKET_MEDIAN * np.exp(TICKET_SIGMA**2 / 2.0))
+# A service-agreement visit keeps the agreement (its yearly value) when it is made.
+AGREEMENT_MEDIAN, AGREEMENT_SIGMA = 220.0, 0.3
+# A call not reached today: the customer goes elsewhere with this probability, else
+# it is rebooked for the next morning (`--goes-elsewhere` overrides it).
+GOES_ELSEWHERE = 0.5
 PROBLEMS: dict[JobKind, tuple[tuple[str, str], ...]] = {
     JobKind.REPAIR: (
         ("AC blowing warm air", "hvac"),
@@ -91,6 +97,8 @@ class Call:
     duration_noise: float  # true on-site time / booked duration, before the tech's pace
     traffic_noise: float  # true drive time / free-flow drive time
     cancels_after_min: float | None  # the customer cancels this long after calling, if unserved
+    agreement_value: float = 0.0  # a service-agreement visit: kept when the visit is made
+    leave_draw: float = 1.0  # U(0, 1): if not reached, goes elsewhere when below the setting
 
     def sale_probability(self, tech: TechTruth) -> float:
         return min(0.95, tech.close_rate * KINDS[self.booking.kind][2])
@@ -100,6 +108,15 @@ class Call:
         if self.sale_draw >= self.sale_probability(tech):
             return 0.0
         return round(self.booking.estimated_value * self.ticket_multiplier * tech.ticket_skill, 2)
+
+    def expected_value(self, tech: TechTruth) -> float:
+        """What this call is worth done by `tech`, before the dice: the noise-free value."""
+        sale = self.sale_probability(tech) * self.booking.estimated_value
+        return sale * MEAN_TICKET_MULTIPLIER * tech.ticket_skill + self.agreement_value
+
+    def revenue(self, tech: TechTruth) -> float:
+        """What the company earns from this visit: the sale plus any agreement kept."""
+        return self.sold_amount(tech) + self.agreement_value
 
     def onsite_minutes(self, tech: TechTruth) -> float:
         return float(self.booking.duration_min or 60.0) * self.duration_noise * tech.pace
@@ -188,6 +205,9 @@ def make_call(rng: np.random.Generator, world_day: int, at: datetime, opens: dat
         duration_min=float(DEFAULT_DURATION_MIN[kind]),
     )
     cancels = rng.random() < CANCEL_PROBABILITY
+    agreement = 0.0
+    if kind is JobKind.MAINTENANCE:
+        agreement = float(rng.lognormal(np.log(AGREEMENT_MEDIAN), AGREEMENT_SIGMA))
     return Call(
         day=world_day,
         at=at,
@@ -197,6 +217,8 @@ def make_call(rng: np.random.Generator, world_day: int, at: datetime, opens: dat
         duration_noise=_mean_one_lognormal(rng, 0.3),
         traffic_noise=_mean_one_lognormal(rng, 0.2),
         cancels_after_min=float(rng.exponential(CANCEL_MEAN_MIN)) if cancels else None,
+        agreement_value=round(agreement, 2),
+        leave_draw=float(rng.random()),
     )
 
 
