@@ -218,15 +218,15 @@ def _print_banner(settings: Settings) -> None:
     print(
         f"""
 nextjob is starting on {base}
+  start:     {base}/          (every page: board, desk, team, accounts, technician app)
+  sign in:   {base}/signin   (the demo accounts above)
   GraphiQL:  {base}/graphql   (add header  Authorization: Bearer <token>)
-  health:    {base}/healthz
-  sign in:   {base}/signin   (the demo accounts above; the live map is at {base}/map)
 Developer tokens for GraphiQL and scripts, valid {settings.token_ttl_hours:g} h
 (more: `.venv/bin/nextjob token ROLE SUBJECT`, roles technician csr dispatcher manager integration):
   dispatcher  {issue_token(secret, Role.DISPATCHER, "dispatch_demo", ttl)}
   csr         {issue_token(secret, Role.CSR, "csr_demo", ttl)}
   manager     {issue_token(secret, Role.MANAGER, "manager_demo", ttl)}
-  technician  {issue_token(secret, Role.TECHNICIAN, "tech_01", ttl)}   (tech_01 .. tech_14)
+  technician  {issue_token(secret, Role.TECHNICIAN, "tech_09", ttl)}   (tech_09: no simulated phone drives it)
 Press Ctrl-C to stop (the embedded database stops with it; data stays in {settings.data_dir}).
 """,
         flush=True,
