@@ -226,7 +226,7 @@ Developer tokens for GraphiQL and scripts, valid {settings.token_ttl_hours:g} h
   dispatcher  {issue_token(secret, Role.DISPATCHER, "dispatch_demo", ttl)}
   csr         {issue_token(secret, Role.CSR, "csr_demo", ttl)}
   manager     {issue_token(secret, Role.MANAGER, "manager_demo", ttl)}
-  technician  {issue_token(secret, Role.TECHNICIAN, "tech_09", ttl)}   (tech_09: no simulated phone drives it)
+  technician  {issue_token(secret, Role.TECHNICIAN, "tech_09", ttl)}   (tech_09, no phone sim)
 Press Ctrl-C to stop (the embedded database stops with it; data stays in {settings.data_dir}).
 """,
         flush=True,
