@@ -22,6 +22,13 @@ BAD_BOOKINGS: list[tuple[str, dict[str, Any], str]] = [
     ("oversized problem", {"problem": "x" * 2001}, "BAD_USER_INPUT"),
     ("control characters", {"problem": "leak\x00"}, "BAD_USER_INPUT"),
     ("bad phone", {"customer": {"name": "A", "phone": "call me"}}, "BAD_USER_INPUT"),
+    ("dots for a phone", {"customer": {"name": "A", "phone": "......."}}, "BAD_USER_INPUT"),
+    (
+        "invisible name",
+        {"customer": {"name": "\u200b\u200d", "phone": "512-555-0100"}},
+        "BAD_USER_INPUT",
+    ),
+    ("bidi override", {"problem": "leak \u202egnp.exe"}, "BAD_USER_INPUT"),
     ("operator-looking skill", {"requiredSkills": ["$where"]}, "BAD_USER_INPUT"),
     ("unknown kind", {"kind": "TEARDOWN"}, "BAD_USER_INPUT"),
     ("wrong type", {"lat": "north"}, "BAD_USER_INPUT"),

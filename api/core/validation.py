@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import unicodedata
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -34,10 +35,23 @@ class Booking:
     duration_min: float | None = None
 
 
+# Characters that reorder what is displayed (the "Trojan Source" family): never needed in
+# a name, an address or a problem description, and a way to make text lie on the board.
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def _visible(value: str) -> str:
+    """The characters a person sees: without format characters (zero-width spaces and
+    joiners, bidi overrides: Unicode category Cf) and whitespace."""
+    return "".join(c for c in value if not c.isspace() and unicodedata.category(c) != "Cf")
+
+
 def text(value: str, field: str, *, max_len: int, min_len: int = 1) -> str:
     cleaned = value.strip()
-    if len(cleaned) < min_len:
+    if len(cleaned) < min_len or (min_len > 0 and not _visible(cleaned)):
         raise InvalidInput(f"{field} must not be empty", field)
+    if any(unicodedata.category(c) == "Cf" and c in _BIDI_CONTROLS for c in cleaned):
+        raise InvalidInput(f"{field} contains text-direction control characters", field)
     if len(cleaned) > max_len:
         raise InvalidInput(f"{field} is longer than {max_len} characters", field)
     if any(ord(c) < 32 and c not in "\n\t" for c in cleaned):
