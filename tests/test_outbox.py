@@ -19,6 +19,8 @@ from api.customers.wording import Company
 from api.persistence.documents import geo_point
 from api.persistence.outbox import Session
 from api.persistence.store import Doc, Store
+from api.voice.alerts import AlertBoard, AlertKind, notification_failed
+from realtime import MemoryBroker
 from tests.conftest import AUSTIN
 from tests.servers import ApiProcess
 from tests.webhook_receiver import SECRET, Receiver
@@ -216,3 +218,27 @@ async def test_a_staged_message_exists_exactly_when_its_transaction_commits(stor
     assert await store.db["notifications"].count_documents({"job_id": "job_tx"}) == 0
     await store.transaction(lambda s: change(s, False))
     assert await store.db["notifications"].count_documents({"job_id": "job_tx"}) == 1
+
+
+async def test_a_failed_text_becomes_an_alert_on_the_board(
+    store: Store, receiver: Receiver
+) -> None:
+    """The failure hook the app installs raises a board alert naming the job, so the
+    dispatcher calls the customer instead."""
+    _, (msg_id,) = await staged(store, 1)
+    receiver.status = 502
+    broker = MemoryBroker()
+    await broker.connect()
+    board = AlertBoard(store, broker, utcnow)
+    worker = OutboxWorker(
+        store, rules(receiver, max_attempts=1), utcnow, on_failure=notification_failed(board)
+    )
+    await worker.start()
+    try:
+        await settled(store, [msg_id])
+    finally:
+        await worker.stop()
+        await broker.disconnect()
+    alert = await store.db["alerts"].find_one({"kind": AlertKind.NOTIFICATION_FAILED.value})
+    assert alert is not None and alert["job_id"] == "job_ob_0"
+    assert "HTTP 502" in alert["text"] and alert["status"] == "open"

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import math
-import unicodedata
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 

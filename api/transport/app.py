@@ -51,7 +51,7 @@ from api.transport.pages import console_routes, map_routes, tech_routes, trackin
 from api.transport.people_pages import people_page_routes
 from api.transport.sockets import SocketRegistry, credential_event
 from api.voice.acknowledgements import sweep_unacknowledged
-from api.voice.alerts import AlertBoard
+from api.voice.alerts import AlertBoard, notification_failed
 from realtime import Broker, create_broker, credentials_channel
 from schema import build_schema
 
@@ -115,6 +115,7 @@ def create_app(settings: Settings, mongodb_uri: str, clock: Clock = utcnow) -> S
                 on_assignment=metrics.assignment,
             )
             app.state.board = board = AlertBoard(store, broker, clock)
+            outbox.on_failure = notification_failed(board)
             await dispatch.open_jobs.start()
             app.state.planner = planner = LookaheadPlanner(dispatch)
             await planner.start()

@@ -8,6 +8,7 @@ broker after they are written, like every other change.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Awaitable, Callable
 from enum import StrEnum
 
 from api.core.clock import Clock
@@ -29,6 +30,7 @@ class AlertKind(StrEnum):
     DECLINED = "declined"
     UNACKNOWLEDGED = "unacknowledged"
     UNASSIGNABLE = UNASSIGNABLE  # raised by the system (`api.dispatch.stuck`)
+    NOTIFICATION_FAILED = "notification_failed"  # a customer's text could not be delivered
 
 
 class LateCallOutcome(StrEnum):
@@ -155,3 +157,20 @@ class AlertBoard:
     async def thread(self, tech_id: str, limit: int = THREAD_LENGTH) -> list[Doc]:
         """A tech's conversation with dispatch, oldest first."""
         return list(reversed(await stored.latest_messages(self.store, tech_id, limit)))
+
+
+def notification_failed(board: AlertBoard) -> Callable[[Doc], Awaitable[None]]:
+    """The outbox's failure hook: a text the customer never got becomes a board alert, so
+    the dispatcher can call them instead."""
+
+    async def tell_dispatch(message: Doc) -> None:
+        to = str(message.get("to") or "the customer")
+        await board.raise_alert(
+            str(message.get("tech_id") or "system"),
+            AlertKind.NOTIFICATION_FAILED,
+            f"A text to {to} could not be delivered ({message.get('last_error', 'unknown')}):"
+            " call them instead.",
+            job_id=message.get("job_id"),
+        )
+
+    return tell_dispatch
