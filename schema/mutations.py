@@ -67,9 +67,18 @@ class Mutation:
         description="Finish the job with what was sold (0 if nothing); the next job follows.",
         extensions=allow(Technician),
     )
-    async def complete_job(self, info: Info, job_id: strawberry.ID, sold_amount: float) -> Job:
+    async def complete_job(
+        self,
+        info: Info,
+        job_id: strawberry.ID,
+        sold_amount: float,
+        note: Annotated[
+            str | None,
+            strawberry.argument(description="The technician's note on the visit, for the office."),
+        ] = None,
+    ) -> Job:
         ctx = info.context
-        job = await work.complete_job(ctx.dispatch, ctx.viewer(), str(job_id), sold_amount)
+        job = await work.complete_job(ctx.dispatch, ctx.viewer(), str(job_id), sold_amount, note)
         return Job.from_doc(job)
 
     @strawberry.mutation(

@@ -135,6 +135,9 @@ class Job:
     arrived_at: datetime | None = strawberry.field(description="When the tech arrived.")
     completed_at: datetime | None = strawberry.field(description="When it was completed.")
     sold_amount: float | None = strawberry.field(description="Sold ticket; 0 if no sale.")
+    completion_note: str | None = strawberry.field(
+        default=None, description="The technician's note on completing the visit."
+    )
     eta: datetime | None = strawberry.field(description="Latest expected arrival, if known.")
     _assignment: strawberry.Private[Doc | None]
     _doc: strawberry.Private[Doc]
@@ -212,6 +215,7 @@ class Job:
             arrived_at=d.get("arrived_at"),
             completed_at=d.get("completed_at"),
             sold_amount=d.get("sold_amount"),
+            completion_note=d.get("completion_note"),
             eta=d.get("eta"),
             _assignment=d.get("assignment"),
             _doc=d,

@@ -57,12 +57,17 @@ def arrive(job_id: str, tech_id: str, now: datetime) -> JobMove:
     )
 
 
-def complete(job_id: str, tech_id: str, now: datetime, sold: float) -> JobMove:
+def complete(
+    job_id: str, tech_id: str, now: datetime, sold: float, note: str | None = None
+) -> JobMove:
+    done: Doc = {"completed_at": now, "sold_amount": sold}
+    if note:
+        done["completion_note"] = note
     return JobMove(
         job_id,
         (JobStatus.ON_SITE,),
         JobStatus.COMPLETED,
-        set_={"completed_at": now, "sold_amount": sold},
+        set_=done,
         unset=("active_tech_id",),
         owner=tech_id,
     )

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from api.core.events import EventType
 from api.core.principal import Principal
-from api.core.validation import MAX_SOLD_AMOUNT, identifier, money
+from api.core.validation import MAX_SOLD_AMOUNT, identifier, money, text
 from api.dispatch import moves
 from api.dispatch.assignment import dispatch_tech
 from api.dispatch.deps import Dispatch, acting_tech, publish_job, publish_tech
@@ -47,11 +47,15 @@ async def _step(
     return job
 
 
-async def complete_job(d: Dispatch, actor: Principal, job_id: str, sold_amount: float) -> Doc:
-    """Done: the job closes with what was sold, the tech is free and routed again."""
+async def complete_job(
+    d: Dispatch, actor: Principal, job_id: str, sold_amount: float, note: str | None = None
+) -> Doc:
+    """Done: the job closes with what was sold (and the tech's note), the tech is free and
+    routed again."""
     tech_id = acting_tech(actor)
     identifier(job_id, "jobId")
     sold = money(sold_amount, "soldAmount", maximum=MAX_SOLD_AMOUNT)
+    said = text(note, "note", max_len=2000, min_len=0) if note is not None else None
     kind = (await lookups.job(d.store, job_id))["kind"]  # for the per-kind results
     now = d.clock()
     job, tech = await move_job_and_tech(
@@ -60,7 +64,7 @@ async def complete_job(d: Dispatch, actor: Principal, job_id: str, sold_amount: 
         actor=actor.as_actor(),
         event_type=EventType.JOB_COMPLETED,
         data={"sold_amount": sold},
-        job=moves.complete(job_id, tech_id, now, sold),
+        job=moves.complete(job_id, tech_id, now, sold, said),
         tech=moves.free(tech_id, inc=moves.completion_stats(kind, sold)),
     )
     # Route first, then announce: the phone's re-read then usually finds the next

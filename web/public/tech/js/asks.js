@@ -10,9 +10,11 @@ export function questions(act, now) {
     async complete(job) {
       const got = await ask('Complete the job', [
         { name: 'sold', label: 'Sold amount ($, 0 if no sale)', type: 'number', min: 0, max: 1000000, step: '0.01', value: '0', inputmode: 'decimal' },
+        { name: 'note', label: 'Note for the office (optional)', type: 'textarea', required: false },
       ], 'Complete');
       const sold = Number(got?.sold) || 0;
-      if (got) act('CompleteJob', { jobId: job.id, soldAmount: sold }, `Completed ($${sold.toFixed(2)})`);
+      const note = got?.note || null;
+      if (got) act('CompleteJob', { jobId: job.id, soldAmount: sold, note }, `Completed ($${sold.toFixed(2)})`);
     },
     async decline(job) {
       const got = await ask('Decline this job', [{ name: 'reason', label: 'Why? Dispatch sees this.', type: 'textarea' }], 'Decline');
