@@ -22,7 +22,8 @@ from api.insight import kpis as kpi
 from realtime import board_channel
 from schema.context import Info
 from schema.permissions import BoardReader, Dispatcher, Staff, allow
-from schema.types import Job, Technician
+from schema.technician import Technician
+from schema.types import Job
 from schema.voice import Alert
 
 

@@ -10,7 +10,7 @@ from api.customers import customers
 from api.persistence.store import Doc
 from schema.context import Info
 from schema.permissions import CustomersReader, CustomerWriter, allow
-from schema.types import Location
+from schema.places import Location
 
 
 @strawberry.type(description="A place the company works for a customer.")

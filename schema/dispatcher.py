@@ -10,8 +10,8 @@ from api.voice.acknowledgements import acknowledge_job
 from schema.context import Info
 from schema.inputs import ArrivalWindowInput
 from schema.permissions import Dispatcher, Technician, allow
+from schema.technician import Technician as TechnicianType
 from schema.types import Job
-from schema.types import Technician as TechnicianType
 
 
 @strawberry.type(description="A maintenance visit that could make room for broken equipment.")

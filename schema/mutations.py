@@ -12,8 +12,8 @@ from api.dispatch.booking_checks import prepare_booking
 from schema.context import Info
 from schema.inputs import BookJobInput
 from schema.permissions import Booker, Canceller, Dispatcher, Technician, allow
+from schema.technician import Technician as TechnicianType
 from schema.types import Job
-from schema.types import Technician as TechnicianType
 
 
 @strawberry.type

@@ -13,7 +13,8 @@ from api.persistence import paging
 from api.persistence.store import Doc
 from schema.enums import TechStatus
 from schema.inputs import JobFilter
-from schema.types import Job, Technician
+from schema.technician import Technician
+from schema.types import Job
 
 E = TypeVar("E")
 

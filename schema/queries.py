@@ -25,7 +25,8 @@ from schema.pagination import (
     technician_match,
 )
 from schema.permissions import Authenticated, JobsReader, JobViewer, TechniciansReader, allow
-from schema.types import Job, Me, Technician
+from schema.technician import Technician
+from schema.types import Job, Me
 
 _FIRST = "Page forward: at most this many (0-500, default 50)."
 _AFTER = "Page forward: rows after this cursor."

@@ -15,7 +15,7 @@ from realtime import Event, board_channel
 from schema.context import Context, Info
 from schema.permissions import CompanyReader, SkillsReader, TeamWriter, allow
 from schema.shifts import Weekday
-from schema.types import Technician
+from schema.technician import Technician
 
 
 @strawberry.type(description="A skill bookings and technicians may name.")

@@ -15,8 +15,8 @@ from api.voice.alerts import AlertKind, AlertStatus, LateCallOutcome
 from realtime import tech_channel
 from schema.context import Info
 from schema.permissions import Dispatcher, Technician, allow
+from schema.technician import Technician as TechnicianType
 from schema.types import Job
-from schema.types import Technician as TechnicianType
 
 strawberry.enum(AlertKind, description="What an alert on the board is about.")
 strawberry.enum(AlertStatus, description="Where an alert is in its handling.")

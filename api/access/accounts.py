@@ -19,10 +19,11 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 
 from api.access.account_rules import login_key, people_role, valid_login, valid_name
 from api.access.passwords import check_strength, generate_password, hash_password
-from api.access.sessions import Sessions, translated
+from api.access.sessions import Sessions
 from api.core.domain import Role
 from api.core.errors import Conflict, InvalidInput, NotFound
 from api.core.principal import Principal
+from api.persistence.driver_errors import translated
 from api.persistence.store import Doc, Store
 
 PUBLIC_FIELDS: Final = {"password_hash": 0}

@@ -21,11 +21,11 @@ from typing import Final, TypeVar
 
 from pymongo import ReturnDocument
 from pymongo.asynchronous.collection import AsyncCollection
-from pymongo.errors import PyMongoError
 
 from api.core.errors import Forbidden, Unauthenticated
 from api.core.principal import Principal
-from api.persistence.store import Doc, translate
+from api.persistence.driver_errors import translated
+from api.persistence.store import Doc
 
 CHECK_SECONDS: Final = 1.0
 # A page that navigates away while its refresh is in flight never stores the new cookie;
@@ -264,11 +264,3 @@ class Sessions:
 
     async def _write(self, operation: Awaitable[T]) -> T:
         return await translated(operation)
-
-
-async def translated(operation: Awaitable[T]) -> T:
-    """Await a driver call; its failure becomes one of our errors (503, 409), not a 500."""
-    try:
-        return await operation
-    except PyMongoError as exc:
-        raise translate(exc) from exc

@@ -16,12 +16,13 @@ from api.access.account_rules import login_key
 from api.access.accounts import Accounts
 from api.access.passwords import check_strength, hash_password, needs_rehash, verify_or_dummy
 from api.access.ratelimit import Limit, RateLimiter
-from api.access.sessions import Issued, Sessions, translated
+from api.access.sessions import Issued, Sessions
 from api.access.tokens import issue_token
 from api.core.domain import Role
 from api.core.errors import InvalidInput, NextjobError, Unauthenticated
 from api.core.principal import Principal
 from api.core.settings import Settings
+from api.persistence.driver_errors import translated
 from api.persistence.store import Doc
 
 # Five tries at once, then one every 30 s per sign-in name; a machine gets 30 then 20/min.

@@ -93,3 +93,9 @@ def maps_driver_errors(fn: Callable[P, Awaitable[T]]) -> Callable[P, Coroutine[A
             return await fn(*args, **kwargs)
 
     return mapped
+
+
+async def translated(operation: Awaitable[T]) -> T:
+    """Await one driver call under `mapped_driver_errors` (for a single expression)."""
+    with mapped_driver_errors():
+        return await operation

@@ -16,13 +16,10 @@ from datetime import timedelta
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.requests import Request
-from starlette.responses import JSONResponse
 from starlette.routing import Route, WebSocketRoute
 
 from api.access.front_door import Access, open_access
 from api.core.clock import Clock, utcnow
-from api.core.errors import NextjobError
 from api.core.settings import Settings
 from api.core.tasks import cancel_all
 from api.customers.company import company_source
@@ -30,7 +27,6 @@ from api.customers.delivery import DeliveryRules, OutboxWorker
 from api.customers.eta_policy import EtaRules
 from api.customers.notifications import Notifier
 from api.customers.timing import CustomerTiming
-from api.dispatch.assignment import dispatch_idle
 from api.dispatch.deps import Dispatch
 from api.dispatch.skills import ensure_catalogue
 from api.insight.lookahead import LookaheadPlanner
@@ -40,7 +36,9 @@ from api.transport.auth_routes import auth_routes, open_people
 from api.transport.exposure import guarded_metrics, per_client_address
 from api.transport.graphiql import graphiql_routes
 from api.transport.graphql_view import NextjobGraphQL
+from api.transport.health import healthz, readyz
 from api.transport.home import home_routes
+from api.transport.housekeeping import heal_forever
 from api.transport.metrics import Metrics, metrics_endpoint
 from api.transport.middleware.idempotency import IdempotencyMiddleware
 from api.transport.middleware.limits import RequestLimitsMiddleware
@@ -50,7 +48,6 @@ from api.transport.middleware.security_headers import SecurityHeadersMiddleware
 from api.transport.pages import console_routes, map_routes, tech_routes, tracking_routes
 from api.transport.people_pages import people_page_routes
 from api.transport.sockets import SocketRegistry, credential_event
-from api.voice.acknowledgements import sweep_unacknowledged
 from api.voice.alerts import AlertBoard, notification_failed
 from realtime import Broker, create_broker, credentials_channel
 from schema import build_schema
@@ -120,7 +117,7 @@ def create_app(settings: Settings, mongodb_uri: str, clock: Clock = utcnow) -> S
             app.state.planner = planner = LookaheadPlanner(dispatch)
             await planner.start()
             timing.expected = planner.expected
-            healer = asyncio.create_task(_heal_forever(dispatch, board, timing, planner))
+            healer = asyncio.create_task(heal_forever(dispatch, board, timing, planner))
             # Start-up objects live for the process: keep them out of the collector's full
             # passes, which otherwise showed up as 300-440 ms pauses with 1,000 sockets.
             gc.collect()
@@ -216,48 +213,3 @@ def _delivery_rules(settings: Settings) -> DeliveryRules:
         backoff=timedelta(seconds=settings.notify_backoff_seconds),
         lease=timedelta(seconds=settings.notify_lease_seconds),
     )
-
-
-async def healthz(request: Request) -> JSONResponse:
-    """Liveness: the process answers."""
-    return JSONResponse({"status": "ok"})
-
-
-async def readyz(request: Request) -> JSONResponse:
-    """Readiness: the database answers; also the live subscription count (leaks show here)."""
-    ok = await request.app.state.store.ping()
-    return JSONResponse(
-        {
-            "status": "ok" if ok else "unavailable",
-            "subscriptions": request.app.state.broker.listener_count(),
-        },
-        status_code=200 if ok else 503,
-    )
-
-
-async def _heal_forever(
-    dispatch: Dispatch, board: AlertBoard, timing: CustomerTiming, planner: LookaheadPlanner
-) -> None:
-    """Periodic housekeeping: assign idle techs (heals anything a lost event or a crash
-    left), send the customers' heads-up calls that are due, flag silent phones, and
-    re-plan the look-ahead."""
-    settings = dispatch.settings
-    every = min(settings.resync_seconds, settings.ack_timeout_seconds / 2)
-    while True:
-        await asyncio.sleep(every)
-        try:
-            await dispatch_idle(dispatch)
-            planner.request()
-            now = dispatch.clock()
-            await timing.send_heads_up(now)
-            await timing.send_missed_windows(now)
-            await timing.review_etas(now)
-            await sweep_unacknowledged(
-                dispatch,
-                board,
-                now,
-                timedelta(seconds=settings.ack_timeout_seconds),
-                settings.reassign_unacknowledged,
-            )
-        except NextjobError as exc:
-            log.warning("periodic dispatch skipped: %s", exc.message)
