@@ -88,7 +88,7 @@ async def test_app_opens_with_no_network_from_the_service_worker_cache(
     page = phone.page
     job_id = await book(client_for, "Thermostat blank", 300.0)
     assert await on_duty_with_a_job(page) == job_id
-    await page.wait_for_function("navigator.serviceWorker.controller !== null")
+    await page.wait_for_function("() => navigator.serviceWorker.controller !== null")
     await phone.context.set_offline(True)
     await page.reload()
     await expect(page.locator("#job")).to_have_attribute("data-job-id", job_id)

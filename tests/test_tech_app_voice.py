@@ -65,7 +65,7 @@ async def test_position_while_driving_reaches_the_board_and_the_tracking_page(
     assert await page.evaluate("globalThis.__watches.size") == 0
     await tap(page, "ack")
     await tap(page, "travel")
-    await page.wait_for_function("globalThis.__watches.size === 1")
+    await page.wait_for_function("() => globalThis.__watches.size === 1")
     dispatcher = client_for("dispatcher", "dispatch_1")
     url = (await dispatcher.execute(TRACKING, {"id": job_id}))["job"]["trackingUrl"]
 
@@ -86,7 +86,7 @@ async def test_position_while_driving_reaches_the_board_and_the_tracking_page(
 
     # On site, the phone stops watching the position (the battery is spared).
     await tap(page, "arrive")
-    await page.wait_for_function("globalThis.__watches.size === 0")
+    await page.wait_for_function("() => globalThis.__watches.size === 0")
     phone.wire.assert_only_trusted_documents()
 
 

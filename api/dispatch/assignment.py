@@ -95,7 +95,7 @@ async def _fleet_candidates(
         return ranked
     if ranked[0][1].get("promoted_from_urgency_list"):
         return ranked  # a promised call-back near a freed slot comes first
-    choice = await fleet_plan.planned(d, techs, prior, tech, jobs)
+    choice = await fleet_plan.planned(d, techs, prior, tech)
     if choice is None:
         return ranked
     chosen = [

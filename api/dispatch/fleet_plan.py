@@ -17,7 +17,7 @@ from api.dispatch.deps import Dispatch
 from api.dispatch.profiles import CompanyPrior, tech_profile
 from api.persistence import lookups
 from api.persistence.store import Doc
-from routing import GeodesicTravel, JobTable, TechAvailability, TechProfile
+from routing import GeodesicTravel, TechAvailability, TechProfile
 from routing.fleet import FleetChoice, FleetPlanner, RolloutPlanner
 
 PLANNER: ContextVar[FleetPlanner | None] = ContextVar("fleet_planner")
@@ -62,7 +62,7 @@ def _free_at(job: Doc, tech: TechProfile, now: datetime) -> datetime:
 
 
 async def planned(
-    d: Dispatch, techs: list[Doc], prior: CompanyPrior, freed: TechProfile, jobs: JobTable
+    d: Dispatch, techs: list[Doc], prior: CompanyPrior, freed: TechProfile
 ) -> FleetChoice | None:
     """The plan's first job for the freed tech, or None (no planner, nothing in time)."""
     planner = PLANNER.get(_DEFAULT_PLANNER)
@@ -70,7 +70,9 @@ async def planned(
         return None
     others = await availability(d, techs, prior, freed.id)
     names = {t["_id"]: str(t.get("name") or t["_id"]).split(" ")[0] for t in techs}
-    return planner.choose(freed, others, jobs, d.clock(), names)
+    # The open-job table is a view, valid only until the index next changes: take it
+    # after the awaits above, and use it without awaiting again.
+    return planner.choose(freed, others, d.open_jobs.table(), d.clock(), names)
 
 
 def plan_reasons(choice: FleetChoice) -> Doc:
