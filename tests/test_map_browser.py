@@ -6,19 +6,19 @@ The page talks only to the public GraphQL API; the test drives the rest of the c
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.async_api import Page, async_playwright, expect
+from playwright.async_api import Page, expect
 
 from api.core.domain import Role
 from api.ops.seed import seed_demo
 from api.persistence.store import Store
 from mobile_contract import operation
+from tests.browser import chromium_page
 from tests.conftest import AUSTIN, BOOK, add_skill, add_tech, booking_vars
 from tests.gql import Client
 from tests.servers import ROOT, ApiProcess
@@ -26,19 +26,7 @@ from tests.test_sessions import PASSWORD, make_account
 
 pytestmark = pytest.mark.slow
 
-CHROMIUM = shutil.which("chromium")  # Debian's; Playwright never downloads a browser here
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 SCREENSHOT = ROOT / "tests" / "artifacts" / "map.png"
-WAIT_MS = 15_000
 ASSIGNED_VIOLET = "rgb(112, 72, 232)"  # --job-ASSIGNED in web/public/map.css
 ON_DUTY = """mutation { goOnDuty { id currentJobId } }"""
 WINDOW_END = """query($id: ID!) { job(id: $id) { arrivalWindow { end } } }"""
@@ -48,22 +36,9 @@ REFRIGERATION = ("refrigeration",)  # only our techs have it: routing's choices 
 @pytest.fixture
 async def page(tmp_path: Path) -> AsyncIterator[Page]:
     """A fresh Chromium profile; tile servers are unreachable, as on an offline van laptop."""
-    if CHROMIUM is None:
-        pytest.fail("chromium is not installed: `make test` installs it (apt-get install chromium)")
-    expect.set_options(timeout=WAIT_MS)
-    async with async_playwright() as pw:
-        context = await pw.chromium.launch_persistent_context(
-            tmp_path / "profile",
-            executable_path=CHROMIUM,
-            args=CHROMIUM_ARGS,
-            viewport={"width": 1600, "height": 960},
-            timezone_id="America/Chicago",
-        )
-        try:
-            await context.route("**/tile.openstreetmap.org/**", lambda route: route.abort())
-            yield context.pages[0] if context.pages else await context.new_page()
-        finally:
-            await context.close()
+    async with chromium_page(tmp_path / "profile", viewport={"width": 1600, "height": 960}) as p:
+        await p.context.route("**/tile.openstreetmap.org/**", lambda route: route.abort())
+        yield p
 
 
 @pytest.fixture

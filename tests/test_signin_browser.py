@@ -17,8 +17,8 @@ from playwright.async_api import BrowserContext, Page, async_playwright, expect
 from api.core.domain import Role
 from api.ops.seed import seed_demo
 from api.persistence.store import Store
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, WAIT_MS
 from tests.servers import ROOT, ApiProcess
-from tests.test_map_browser import CHROMIUM, CHROMIUM_ARGS, WAIT_MS
 from tests.test_sessions import PASSWORD, make_account
 
 pytestmark = pytest.mark.slow

@@ -7,15 +7,14 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Dialog, Page, async_playwright, expect
+from playwright.async_api import Dialog, Page, expect
 
 from api.core.domain import Role
 from api.ops.seed import seed_demo
 from api.persistence.store import Store
-from tests.browser import sign_in_as
+from tests.browser import chromium_page, sign_in_as
 from tests.gql import Client
 from tests.servers import ROOT, ApiProcess
-from tests.test_map_browser import CHROMIUM, CHROMIUM_ARGS, WAIT_MS
 
 pytestmark = pytest.mark.slow
 
@@ -26,21 +25,8 @@ DASH = "\N{EN DASH}"  # the page writes ranges as typographers do
 @pytest.fixture
 async def page(tmp_path: Path) -> AsyncIterator[Page]:
     """A fresh Chromium profile at 1280x800, the size of the README's screenshots."""
-    if CHROMIUM is None:
-        pytest.fail("chromium is not installed: `make test` installs it (apt-get install chromium)")
-    expect.set_options(timeout=WAIT_MS)
-    async with async_playwright() as pw:
-        context = await pw.chromium.launch_persistent_context(
-            tmp_path / "profile",
-            executable_path=CHROMIUM,
-            args=CHROMIUM_ARGS,
-            viewport={"width": 1280, "height": 800},
-            timezone_id="America/Chicago",
-        )
-        try:
-            yield context.pages[0] if context.pages else await context.new_page()
-        finally:
-            await context.close()
+    async with chromium_page(tmp_path / "profile", viewport={"width": 1280, "height": 800}) as p:
+        yield p
 
 
 @pytest.fixture

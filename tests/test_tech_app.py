@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import shutil
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC
@@ -22,16 +21,14 @@ from playwright.async_api import BrowserContext, Page, WebSocket, async_playwrig
 
 from api.persistence.store import Store
 from mobile_contract import manifest, operation
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, WAIT_MS
 from tests.conftest import AUSTIN, BOOK, add_tech, booking_vars
 from tests.gql import Client, token
 from tests.servers import ROOT, ApiProcess
 
 pytestmark = pytest.mark.slow
 
-CHROMIUM = shutil.which("chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run"]
 ARTIFACTS = ROOT / "tests" / "artifacts"
-WAIT_MS = 15_000
 TECH = "tech_app"
 PHONE = {"width": 390, "height": 844}
 START = (30.3100, -97.7431)  # about 5 km north of the jobs (AUSTIN)

@@ -14,10 +14,10 @@ from playwright.async_api import ConsoleMessage, Page, async_playwright, expect
 
 from api.persistence.store import Store
 from mobile_contract import operation
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, WAIT_MS
 from tests.conftest import BOOK, add_tech, booking_vars
 from tests.gql import Client, token
 from tests.servers import ROOT, ApiProcess
-from tests.test_map_browser import CHROMIUM, CHROMIUM_ARGS, WAIT_MS
 
 pytestmark = pytest.mark.slow
 
