@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import shutil
 import uuid
@@ -16,23 +15,45 @@ import pytest
 from api.persistence.documents import geo_point
 from api.persistence.store import Store
 from tests.gql import Client, token
-from tests.servers import ApiProcess, RedisServer, start_secantus
+from tests.servers import ApiProcess, RedisServer, release_and_drop, start_secantus
 
 AUSTIN = (30.2672, -97.7431)
+
+
+class SessionDatabase:
+    """The run's SecantusDB. If a test leaves it unable to drop a database, it is
+    restarted empty on the same port, so one broken test fails alone instead of every
+    later test timing out against a wedged server (what made CI run out of time)."""
+
+    def __init__(self) -> None:
+        self.db, self.storage = start_secantus()
+
+    def restart(self) -> None:
+        port = self.db.port
+        self.stop()
+        self.db, self.storage = start_secantus(port)
+
+    def stop(self) -> None:
+        self.db.stop(timeout=5)
+        shutil.rmtree(self.storage, ignore_errors=True)
+
+
+_SESSION_DB: SessionDatabase | None = None
 
 
 @pytest.fixture(scope="session")
 def mongo_uri() -> Iterator[str]:
     """MONGODB_URI when set, else a SecantusDB started for this test session."""
+    global _SESSION_DB
     if os.environ.get("MONGODB_URI"):
         yield os.environ["MONGODB_URI"]
         return
-    db, storage = start_secantus()
+    _SESSION_DB = SessionDatabase()
     try:
-        yield db.uri
+        yield _SESSION_DB.db.uri
     finally:
-        db.stop()
-        shutil.rmtree(storage, ignore_errors=True)
+        _SESSION_DB.stop()
+        _SESSION_DB = None
 
 
 @pytest.fixture(scope="session")
@@ -60,10 +81,15 @@ async def store(mongo_uri: str, db_name: str) -> AsyncIterator[Store]:
     try:
         yield s
     finally:
-        # Bounded: a server left with a dead client's open transaction must fail this
-        # test's teardown, not hang the run.
-        await asyncio.wait_for(s.client.drop_database(db_name), timeout=90)
-        await s.close()
+        # The test's API processes are already stopped (`api` depends on `store`).
+        try:
+            await release_and_drop(s.client, db_name)
+        except TimeoutError:
+            if _SESSION_DB is not None:
+                _SESSION_DB.restart()
+            raise
+        finally:
+            await s.close()
 
 
 @pytest.fixture

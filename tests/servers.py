@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import signal
@@ -10,8 +11,10 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
+from pymongo import AsyncMongoClient
 
 from api.ops.embedded import EmbeddedDatabase, free_port
 
@@ -71,9 +74,18 @@ def _redis_ping(port: int) -> bool:
         return False
 
 
-def start_secantus() -> tuple[EmbeddedDatabase, str]:
+async def release_and_drop(client: AsyncMongoClient[Any], db_name: str) -> None:
+    """Drop a test's database, bounded. A SIGKILLed API can leave its transaction open on
+    the server (mongod and SecantusDB keep it until its lifetime limit, 60 s), and a drop
+    under it wedges SecantusDB for every later test; so every session is aborted first.
+    Only for tests, which run one at a time: it aborts other clients' sessions too."""
+    await asyncio.wait_for(client.admin.command("killAllSessions", []), timeout=30)
+    await asyncio.wait_for(client.drop_database(db_name), timeout=60)
+
+
+def start_secantus(port: int | None = None) -> tuple[EmbeddedDatabase, str]:
     storage = tempfile.mkdtemp(prefix="nextjob-test-db-")
-    db = EmbeddedDatabase(Path(storage), free_port(), test_commands=True)
+    db = EmbeddedDatabase(Path(storage), port or free_port(), test_commands=True)
     db.wait_ready()
     return db, storage
 

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import random
+import subprocess
+import sys
+import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+from pymongo import AsyncMongoClient
 
 from api.ops.embedded import free_port
 from api.persistence.store import Store
@@ -23,7 +27,7 @@ from tests.faults import (
     tolerant,
 )
 from tests.gql import Client, GraphQLError, Phone, token
-from tests.servers import ApiProcess, RedisServer
+from tests.servers import ApiProcess, RedisServer, release_and_drop
 from tests.test_realtime_cross_process import ASSIGN, eventually, parked_job
 
 pytestmark = pytest.mark.slow
@@ -206,7 +210,10 @@ async def test_api_killed_mid_assignments_leaves_one_consistent_state(
         await asyncio.gather(*runs, return_exceptions=True)
         for p in phones:
             await p.close()
-        await eventually(idle_techs_served(store), within=20)  # B's healer finishes the job
+        # B's healer finishes the job. A's SIGKILL can leave its transaction open on the
+        # server; documents it wrote stay locked until the server's transaction lifetime
+        # (60 s, mongod's transactionLifetimeLimitSeconds) reaps it, so allow for that.
+        await eventually(idle_techs_served(store), within=90)
         figures = await audit_consistency(store)
         assert figures["active"] >= 1
         for t in techs:
@@ -243,3 +250,38 @@ async def test_phone_dropping_during_a_push_gets_the_job_on_reconnect(
         assert shown is not None and (shown["id"], shown["version"]) == (job_id, version)
     finally:
         await again.close()
+
+
+_OPEN_A_TRANSACTION = """
+import sys, time, pymongo
+client = pymongo.MongoClient(sys.argv[1])
+session = client.start_session()
+session.start_transaction()
+client[sys.argv[2]].jobs.insert_one({"_id": "held"}, session=session)
+print("open", flush=True)
+time.sleep(600)
+"""
+
+
+async def test_a_killed_client_s_open_transaction_does_not_wedge_the_next_test(
+    mongo_uri: str,
+) -> None:
+    """The teardown every test runs (`release_and_drop`) survives a process SIGKILLed inside
+    a transaction, and the server still takes writes: the wedge that once timed CI out."""
+    scratch = "t_wedge_" + uuid.uuid4().hex[:8]
+    child = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", _OPEN_A_TRANSACTION, mongo_uri, scratch, stdout=subprocess.PIPE
+    )
+    try:
+        assert child.stdout is not None
+        assert (await asyncio.wait_for(child.stdout.readline(), 30)).strip() == b"open"
+    finally:
+        child.kill()
+        await child.wait()
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(mongo_uri)
+    try:
+        await release_and_drop(client, scratch)
+        await asyncio.wait_for(client[scratch].jobs.insert_one({"_id": "held"}), timeout=10)
+        await release_and_drop(client, scratch)
+    finally:
+        await client.close()
