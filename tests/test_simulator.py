@@ -229,8 +229,9 @@ async def test_lp_bound_is_above_the_oracle(
 async def test_fleet_plan_reasons_are_recorded(
     store: Store, settings: Settings, tiny_world: World
 ) -> None:
-    """Under the revenue policy, assignments the fleet plan chose say why, in words."""
-    await Simulation(store, settings, tiny_world, Policy.REVENUE).run()
+    """With the fleet plan on, assignments the plan chose say why, in words."""
+    planning = settings.model_copy(update={"fleet_plan": True})
+    await Simulation(store, planning, tiny_world, Policy.REVENUE).run()
     docs = await store.jobs.find({"assignment.plan_reason": {"$exists": True}}).to_list(None)
     assert docs, "the fleet plan chose no job on a day with several techs and calls"
     for doc in docs:
@@ -239,3 +240,13 @@ async def test_fleet_plan_reasons_are_recorded(
         assert reasons["plan_runner_up_job_id"] != doc["_id"]
         assert reasons["plan_value"] >= reasons["plan_runner_up_value"]
         assert "score" in reasons  # the job's own score breakdown is still there
+
+
+async def test_fleet_plan_is_off_by_default(
+    store: Store, settings: Settings, tiny_world: World
+) -> None:
+    """The company's default is the greedy choice: no assignment carries a plan reason."""
+    assert settings.fleet_plan is False
+    await Simulation(store, settings, tiny_world, Policy.REVENUE).run()
+    assert await store.jobs.count_documents({"assignment": {"$exists": True}}) > 0
+    assert await store.jobs.count_documents({"assignment.plan_reason": {"$exists": True}}) == 0

@@ -117,6 +117,12 @@ class Settings(BaseSettings):
     max_candidates: int = Field(
         default=5, ge=1, description="Runner-ups routing tries when an assignment races."
     )
+    fleet_plan: bool = Field(
+        default=False,
+        description="Choose a freed tech's job by playing the whole crew forward (issue 17). "
+        "Off: held-out simulations found it no better than the greedy choice, at up to "
+        "150 ms a decision.",
+    )
     map_tile_url: str = Field(
         default="https://tile.openstreetmap.org/{z}/{x}/{y}.png",
         description="Tile URL template for the live map at /map; empty means no tiles.",

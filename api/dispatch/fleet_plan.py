@@ -1,9 +1,10 @@
 """The fleet plan in dispatch (issue 17): who else is on duty, when and where they free
 up, and the plan's choice of the freed tech's first job, with its reason.
 
-Only the freed tech's first job is committed; nobody's pushed job moves. The planner
-is swappable (`PLANNER`; None keeps today's greedy choice, which is what the simulator's
-`--policy greedy` measures against).
+Only the freed tech's first job is committed; nobody's pushed job moves. It runs when
+the `fleet_plan` setting is on (off by default: held-out simulations found it no better
+than the greedy choice; bench/results/policies.md). `PLANNER` overrides the setting for
+one context: the simulator sets a planner, or None for `--policy greedy`.
 """
 
 from __future__ import annotations
@@ -65,7 +66,7 @@ async def planned(
     d: Dispatch, techs: list[Doc], prior: CompanyPrior, freed: TechProfile
 ) -> FleetChoice | None:
     """The plan's first job for the freed tech, or None (no planner, nothing in time)."""
-    planner = PLANNER.get(_DEFAULT_PLANNER)
+    planner = PLANNER.get(_DEFAULT_PLANNER if d.settings.fleet_plan else None)
     if planner is None:
         return None
     others = await availability(d, techs, prior, freed.id)

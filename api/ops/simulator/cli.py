@@ -38,7 +38,8 @@ def parser() -> argparse.ArgumentParser:
         "--policy",
         choices=[*(p.value for p in Policy), GREEDY, ORACLE],
         default=Policy.REVENUE.value,
-        help="revenue (the product: the fleet plan), greedy (revenue without the fleet plan), "
+        help="revenue (with the fleet plan, the `fleet_plan` setting), greedy (revenue "
+        "without it: the product's default), "
         "nearest or fifo (the baselines), or oracle (revenue given the hidden true close "
         "rates and tickets: a bound, for evaluation only)",
     )
@@ -89,9 +90,11 @@ async def run(args: argparse.Namespace, settings: Settings, uri: str) -> Summary
     db_name = f"nextjob_sim_{uuid.uuid4().hex[:12]}"
     oracle = args.policy == ORACLE
     policy = Policy.REVENUE if args.policy in (ORACLE, GREEDY) else Policy(args.policy)
+    # The simulator measures the plan whatever the company's setting: on for the
+    # revenue policy (and the oracle), off for greedy, the policy it is compared with.
     if args.policy == GREEDY:
         fleet_plan.PLANNER.set(None)
-    elif args.plan_horizon is not None or args.plan_drive_cost is not None:
+    else:
         fleet_plan.PLANNER.set(_planner(args.plan_horizon, args.plan_drive_cost))
     result = await simulate(
         uri, db_name, settings, world, policy, oracle=oracle, goes_elsewhere=args.goes_elsewhere
