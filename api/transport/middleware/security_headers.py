@@ -2,7 +2,9 @@
 
 One policy for the app (the map's scripts and styles are its own files; its tiles come
 from `NEXTJOB_MAP_TILE_URL`'s origin), a looser one only for the GraphiQL page (its
-bundle and inline boot script come from unpkg). Headers a route set itself are kept.
+inline boot script and styles). GraphiQL's bundle is served from this server
+(`api/transport/graphiql.py`), so no third-party origin is allowed anywhere. Headers a
+route set itself are kept.
 """
 
 from __future__ import annotations
@@ -11,8 +13,6 @@ from urllib.parse import urlsplit
 
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
-
-_GRAPHIQL = "https://unpkg.com"
 
 
 def tile_source(tile_url: str) -> str:
@@ -46,10 +46,10 @@ def app_policy(tile_url: str) -> str:
 GRAPHIQL_POLICY = "; ".join(
     [
         "default-src 'self'",
-        f"script-src 'self' 'unsafe-inline' {_GRAPHIQL}",
-        f"style-src 'self' 'unsafe-inline' {_GRAPHIQL}",
-        f"img-src 'self' data: {_GRAPHIQL}",
-        f"font-src 'self' data: {_GRAPHIQL}",
+        "script-src 'self' 'unsafe-inline'",
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data:",
+        "font-src 'self' data:",
         "connect-src 'self'",
         "object-src 'none'",
         "base-uri 'none'",
