@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from api.dispatch import overrides
@@ -51,16 +53,26 @@ class DispatcherMutation:
     @strawberry.mutation(
         description=(
             "Move a job to another available technician at once (the old one is freed). "
-            "A job whose tech is driving to it needs force."
+            "A job whose tech is driving to it needs force; a tech without the job's "
+            "required skills needs overrideSkills (else BAD_USER_INPUT on field "
+            "overrideSkills), recorded in the reasons."
         ),
         extensions=allow(Dispatcher),
     )
     async def reassign_job(
-        self, info: Info, job_id: strawberry.ID, technician_id: strawberry.ID, force: bool = False
+        self,
+        info: Info,
+        job_id: strawberry.ID,
+        technician_id: strawberry.ID,
+        force: bool = False,
+        override_skills: Annotated[
+            bool,
+            strawberry.argument(description="Reassign even though the tech lacks a skill."),
+        ] = False,
     ) -> Job:
         ctx = info.context
         doc = await overrides.reassign(
-            ctx.dispatch, ctx.viewer(), str(job_id), str(technician_id), force
+            ctx.dispatch, ctx.viewer(), str(job_id), str(technician_id), force, override_skills
         )
         return Job.from_doc(doc)
 

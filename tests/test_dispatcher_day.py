@@ -18,6 +18,7 @@ from tests.booking import booked_for
 from tests.conftest import AUSTIN, BOOK, add_skill, add_tech, booking_vars
 from tests.gql import Client, token
 from tests.servers import ApiProcess
+from tests.test_realtime_cross_process import eventually
 
 RESOLVE = """mutation($a: ID!, $o: LateCallOutcome!) {
   resolveLateCall(alertId: $a, outcome: $o) { id status resolution } }"""
@@ -184,6 +185,41 @@ async def test_assigning_a_tech_without_the_skill_needs_an_explicit_override(
     assert done["technicianId"] == "tech_p"
     assert done["assignment"]["overriddenSkills"] == ["hvac"]
     assert "override" in done["assignment"]["notes"][0]
+
+
+def assigned_to(store: Store, job_id: str, tech_id: str) -> Callable[[], Any]:
+    async def check() -> bool:
+        job = await store.jobs.find_one({"_id": job_id}) or {}
+        return job.get("active_tech_id") == tech_id
+
+    return check
+
+
+REASSIGN = """mutation($j: ID!, $t: ID!, $o: Boolean) {
+  reassignJob(jobId: $j, technicianId: $t, overrideSkills: $o) {
+    id technicianId assignment { decidedBy overriddenSkills notes } } }"""
+
+
+async def test_reassigning_to_a_tech_without_the_skill_needs_the_override_too(
+    api: ApiProcess, store: Store, client_for: Callable[[str, str], Client]
+) -> None:
+    """Moving an assigned hvac job to a plumber is refused and changes nothing, unless
+    overridden; then the override is recorded as for an assignment."""
+    await add_tech(store, "tech_h", skills=("hvac",), status="available")
+    job_id = (await client_for("csr", "c").execute(BOOK, booking_vars(skills=("hvac",))))[
+        "bookJob"
+    ]["id"]
+    await eventually(assigned_to(store, job_id, "tech_h"))
+    await add_tech(store, "tech_p", skills=("plumbing",), status="available")
+    d = client_for("dispatcher", "d")
+    (error,) = (await d.raw(REASSIGN, {"j": job_id, "t": "tech_p"})).json()["errors"]
+    assert error["extensions"] == {"code": "BAD_USER_INPUT", "field": "overrideSkills"}
+    job = await store.jobs.find_one({"_id": job_id}) or {}
+    assert (job["status"], job["active_tech_id"]) == ("assigned", "tech_h")
+    done = (await d.execute(REASSIGN, {"j": job_id, "t": "tech_p", "o": True}))["reassignJob"]
+    assert done["technicianId"] == "tech_p"
+    assert done["assignment"]["overriddenSkills"] == ["hvac"]
+    assert "reassigned without" in done["assignment"]["notes"][0]
 
 
 async def test_an_urgency_promotion_is_explained_with_the_runner_ups_score(

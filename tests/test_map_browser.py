@@ -185,3 +185,31 @@ async def test_a_conflicting_assignment_is_shown(
     await expect(page.locator("#toast")).to_contain_text("CONFLICT")
     marker = page.locator(f'.job-marker[data-job-id="{waiting}"]')
     await expect(marker).to_have_attribute("data-status", "BOOKED")
+
+
+async def test_sending_a_tech_without_the_skill_takes_an_explicit_tick(
+    api: ApiProcess, store: Store, page: Page, client_for: Callable[[str, str], Client]
+) -> None:
+    """Choosing a tech who lacks the job's skill shows which one; without the tick the
+    server refuses and the job stays booked; with it the job is theirs, as an override."""
+    await add_tech(store, "tech_hv", skills=REFRIGERATION, status="available")
+    await add_skill(store, "solar")
+    solar = booking_vars(skills=("solar",), name="Pat Solar")
+    job_id = (await client_for("csr", "csr_1").execute(BOOK, solar))["bookJob"]["id"]
+
+    await open_board(page, api)
+    await page.click(f'#unassigned [data-job-id="{job_id}"]')
+    await expect(page.locator("#skills-row")).to_be_hidden()
+    await page.select_option("#assign-tech", "tech_hv")
+    await expect(page.locator("#skills-row")).to_be_visible()
+    await expect(page.locator("#skills-row")).to_contain_text("lacks solar")
+    await page.click("#assign-btn")
+    await expect(page.locator("#detail-error")).to_contain_text("BAD_USER_INPUT")
+    assert (await store.jobs.find_one({"_id": job_id}) or {})["status"] == "booked"
+
+    await page.check("#assign-skills")
+    await page.click("#assign-btn")
+    await expect(page.locator("#detail-tech")).to_contain_text("Tech tech_hv")
+    job = await store.jobs.find_one({"_id": job_id}) or {}
+    assert job["active_tech_id"] == "tech_hv"
+    assert job["assignment"]["overridden_skills"] == ["solar"]

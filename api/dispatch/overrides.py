@@ -31,30 +31,45 @@ async def assign_job(
     identifier(tech_id, "technicianId")
     tech = await lookups.technician(d.store, tech_id)
     job = await lookups.job(d.store, job_id)
+    reasons = _dispatcher_reasons(job, tech, override_skills, "assign")
+    return await assign(d, actor, job_id, tech_id, reasons)
+
+
+def _dispatcher_reasons(job: Doc, tech: Doc, override_skills: bool, verb: str) -> Doc:
+    """What a dispatcher's choice records; a tech lacking a required skill needs the
+    explicit override, so a slip of the finger never sends the wrong trade."""
     missing = sorted(set(job.get("required_skills", ())) - set(tech.get("skills", ())))
     reasons: Doc = {"decided_by": "dispatcher"}
     if missing:
         if not override_skills:
             raise InvalidInput(
-                f"technician {tech_id} lacks the required skills {', '.join(missing)}; "
-                "pass overrideSkills: true to assign anyway",
+                f"technician {tech['_id']} lacks the required skills {', '.join(missing)}; "
+                f"pass overrideSkills: true to {verb} anyway",
                 "overrideSkills",
             )
         reasons["overridden_skills"] = missing
         reasons["notes"] = [
-            f"Dispatcher override: assigned without the required skills {', '.join(missing)}."
+            f"Dispatcher override: {verb}ed without the required skills {', '.join(missing)}."
         ]
-    return await assign(d, actor, job_id, tech_id, reasons)
+    return reasons
 
 
-async def reassign(d: Dispatch, actor: Principal, job_id: str, tech_id: str, force: bool) -> Doc:
+async def reassign(
+    d: Dispatch,
+    actor: Principal,
+    job_id: str,
+    tech_id: str,
+    force: bool,
+    override_skills: bool = False,
+) -> Doc:
     """Move an active job to another available tech in one transaction. A job whose
-    tech is already driving to it is locked unless the dispatcher forces it."""
+    tech is already driving to it is locked unless the dispatcher forces it; a tech
+    without the job's skills needs `override_skills`, as for an assignment."""
     identifier(job_id, "jobId")
     identifier(tech_id, "technicianId")
     job = await lookups.job(d.store, job_id)
     if job["status"] == JobStatus.BOOKED.value:
-        return await assign_job(d, actor, job_id, tech_id)
+        return await assign_job(d, actor, job_id, tech_id, override_skills)
     movable = [JobStatus.ASSIGNED] + ([JobStatus.EN_ROUTE] if force else [])
     if job["status"] not in movable:
         hint = (
@@ -66,7 +81,9 @@ async def reassign(d: Dispatch, actor: Principal, job_id: str, tech_id: str, for
     old = job["active_tech_id"]
     if old == tech_id:
         raise Conflict("the job is already this technician's")
-    await lookups.technician(d.store, tech_id)
+    reasons = _dispatcher_reasons(
+        job, await lookups.technician(d.store, tech_id), override_skills, "reassign"
+    )
     now = d.clock()
     moved, new_tech = await move_job_and_tech(
         d.store,
@@ -78,7 +95,7 @@ async def reassign(d: Dispatch, actor: Principal, job_id: str, tech_id: str, for
             job_id,
             tech_id,
             now,
-            {"decided_by": "dispatcher", "decided_at": now},
+            {**reasons, "decided_at": now},
             from_=JobStatus(job["status"]),
         ),
         tech=moves.occupy(tech_id, job_id),

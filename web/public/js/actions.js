@@ -14,6 +14,7 @@ export function initActions({ onSelect }) {
   select = onSelect;
   $('#detail-close').addEventListener('click', () => onSelect(null));
   $('#assign-form').addEventListener('submit', (e) => { e.preventDefault(); assign(); });
+  $('#assign-tech').addEventListener('change', showSkillsOverride);
   $('#unassign-btn').addEventListener('click', () => withReason('Unassign', 'unassignJob', Q.UNASSIGN, 'back in the pool'));
   $('#cancel-btn').addEventListener('click', () => withReason('Cancel', 'cancelJob', Q.CANCEL, 'cancelled'));
   $('#reschedule-form').addEventListener('submit', (e) => { e.preventDefault(); reschedule(); });
@@ -88,6 +89,18 @@ function renderTechOptions(job, fresh) {
     available.length ? h('optgroup', { label: 'Available' }, available.map(option)) : null,
     others.length ? h('optgroup', { label: 'Busy or on break' }, others.map(option)) : null);
   if (techs.some((t) => t.id === previous)) selectEl.value = previous;
+  showSkillsOverride();
+}
+
+// A tech without the job's skills needs an explicit tick: the server refuses otherwise,
+// and the dispatcher sees which skill is missing before sending the wrong trade.
+function showSkillsOverride() {
+  const job = board.jobs.get(board.selectedJobId);
+  const tech = board.techs.get($('#assign-tech').value);
+  const missing = job && tech ? job.requiredSkills.filter((s) => !tech.skills.includes(s)) : [];
+  $('#skills-row').hidden = missing.length === 0;
+  if (missing.length === 0) $('#assign-skills').checked = false;
+  $('#skills-text').textContent = `${tech?.name ?? 'This tech'} lacks ${missing.join(', ')}`;
 }
 
 async function run(label, work) {
@@ -122,9 +135,10 @@ function assign() {
   const name = board.techs.get(techId)?.name ?? techId;
   const reassign = Q.ACTIVE_JOB_STATUSES.includes(job.status);
   run(reassign ? 'Reassign' : 'Assign', async () => {
+    const overrideSkills = $('#assign-skills').checked;
     const data = reassign
-      ? await gql(Q.REASSIGN, { jobId: job.id, technicianId: techId, force: $('#assign-force').checked })
-      : await gql(Q.ASSIGN, { jobId: job.id, technicianId: techId });
+      ? await gql(Q.REASSIGN, { jobId: job.id, technicianId: techId, force: $('#assign-force').checked, overrideSkills })
+      : await gql(Q.ASSIGN, { jobId: job.id, technicianId: techId, overrideSkills });
     putJob(data.reassignJob ?? data.assignJob);
     return `${job.problem}: ${reassign ? 'reassigned' : 'assigned'} to ${name}`;
   });

@@ -47,13 +47,13 @@ export const KPIS = `query Kpis($from: DateTime!, $to: DateTime!) {
   }
 }`;
 
-export const ASSIGN = `mutation Assign($jobId: ID!, $technicianId: ID!) {
-  assignJob(jobId: $jobId, technicianId: $technicianId) { ...JobF }
+export const ASSIGN = `mutation Assign($jobId: ID!, $technicianId: ID!, $overrideSkills: Boolean!) {
+  assignJob(jobId: $jobId, technicianId: $technicianId, overrideSkills: $overrideSkills) { ...JobF }
 }
 ${JOB}`;
 
-export const REASSIGN = `mutation Reassign($jobId: ID!, $technicianId: ID!, $force: Boolean!) {
-  reassignJob(jobId: $jobId, technicianId: $technicianId, force: $force) { ...JobF }
+export const REASSIGN = `mutation Reassign($jobId: ID!, $technicianId: ID!, $force: Boolean!, $overrideSkills: Boolean!) {
+  reassignJob(jobId: $jobId, technicianId: $technicianId, force: $force, overrideSkills: $overrideSkills) { ...JobF }
 }
 ${JOB}`;
 
