@@ -1,14 +1,15 @@
 """The broker contract shared by both backends.
 
 Events carry no state, only what to look at again: a subscriber re-reads MongoDB.
-That is why a listener's queue may drop an event when it is full: a full queue
-already holds a pending "look again", so nothing is lost by dropping another.
+That is why a listener's backlog may be replaced when it is full: a full backlog
+already holds a pending "look again", so nothing is lost by coalescing it into one.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+from collections import deque
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager
 from typing import Literal, Protocol, TypedDict
@@ -64,35 +65,51 @@ def resync_event(channel: str) -> Event:
 
 
 class Subscription:
-    """One listener's bounded queue of events on one channel."""
+    """One listener's bounded backlog of events on one channel (one consumer).
+
+    Hand-rolled rather than an `asyncio.Queue`: every phone holds one for hours, so an
+    idle listener should cost as little as possible. A Queue carries three deques and an
+    Event, and `wait_for` on its `get()` wraps each wait in a Task; this is one deque and,
+    only while the consumer waits, one future and one timer.
+    """
+
+    __slots__ = ("_events", "_maxsize", "_waiter", "channel")
 
     def __init__(self, channel: str, maxsize: int = 64) -> None:
         self.channel = channel
-        self._queue: asyncio.Queue[Event] = asyncio.Queue(maxsize=maxsize)
+        self._events: deque[Event] = deque()
+        self._maxsize = maxsize
+        self._waiter: asyncio.Future[None] | None = None
 
     def deliver(self, event: Event) -> None:
-        try:
-            self._queue.put_nowait(event)
-        except asyncio.QueueFull:
+        if len(self._events) >= self._maxsize:
             # A slow listener never blocks the publisher. Its backlog is replaced by one
             # "look at everything again" event, so no change is lost, only coalesced.
-            while not self._queue.empty():
-                self._queue.get_nowait()
-            self._queue.put_nowait(resync_event(self.channel))
+            self._events.clear()
+            event = resync_event(self.channel)
+        self._events.append(event)
+        _wake(self._waiter)
 
     async def next(self, within: float | None = None) -> Event | None:
         """The next event, or None when `within` seconds pass without one."""
-        try:
-            return await asyncio.wait_for(self._queue.get(), within)
-        except TimeoutError:
-            return None
+        if not self._events:
+            loop = asyncio.get_running_loop()
+            waiter = self._waiter = loop.create_future()
+            timer = None if within is None else loop.call_later(within, _wake, waiter)
+            try:
+                await waiter
+            finally:
+                self._waiter = None
+                if timer is not None:
+                    timer.cancel()
+            if not self._events:
+                return None
+        return self._events.popleft()
 
     def drain(self) -> int:
         """Discard queued events (the caller is about to re-read anyway)."""
-        n = 0
-        while not self._queue.empty():
-            self._queue.get_nowait()
-            n += 1
+        n = len(self._events)
+        self._events.clear()
         return n
 
     def __aiter__(self) -> AsyncIterator[Event]:
@@ -100,7 +117,14 @@ class Subscription:
 
     async def _iterate(self) -> AsyncIterator[Event]:
         while True:
-            yield await self._queue.get()
+            event = await self.next()
+            if event is not None:
+                yield event
+
+
+def _wake(waiter: asyncio.Future[None] | None) -> None:
+    if waiter is not None and not waiter.done():
+        waiter.set_result(None)
 
 
 class Broker(Protocol):

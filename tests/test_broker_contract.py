@@ -180,3 +180,22 @@ async def test_broker_reconnects_after_redis_restarts_and_wakes_listeners() -> N
         await broker.disconnect()
         await publisher.aclose()
         server.stop()
+
+
+async def test_a_subscription_wakes_its_waiter_times_out_and_survives_cancellation() -> None:
+    """The listener's backlog: a waiting `next` is woken by a delivery, a quiet one gives
+    None after `within`, and a cancelled wait leaves the subscription usable."""
+    sub = Subscription("tech:t1")
+    assert await sub.next(within=0.01) is None
+    waiting = asyncio.create_task(sub.next(within=10))
+    await asyncio.sleep(0)
+    sub.deliver(Event(kind="job", id="j1", version=2))
+    assert await asyncio.wait_for(waiting, 5) == Event(kind="job", id="j1", version=2)
+    cancelled = asyncio.create_task(sub.next())
+    await asyncio.sleep(0)
+    cancelled.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await cancelled
+    sub.deliver(Event(kind="job", id="j1", version=3))
+    assert await sub.next(within=1) == Event(kind="job", id="j1", version=3)
+    assert sub.drain() == 0
