@@ -6,14 +6,16 @@ import json
 from pathlib import Path
 
 from pydantic import AliasChoices, Field, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
 from api.core.clock import parse_hhmm
 from api.core.domain import JobKind
+from api.core.limit_settings import LimitSettings
 
 
-class Settings(BaseSettings):
-    """Configuration from the environment: `MONGODB_URI`, `REDIS_URL` and `NEXTJOB_*`."""
+class Settings(LimitSettings):
+    """Configuration from the environment: `MONGODB_URI`, `REDIS_URL` and `NEXTJOB_*`
+    (the limits on hostile input and sockets are declared in `limit_settings.py`)."""
 
     model_config = SettingsConfigDict(env_prefix="NEXTJOB_", extra="ignore")
 
@@ -126,68 +128,6 @@ class Settings(BaseSettings):
     map_tile_url: str = Field(
         default="https://tile.openstreetmap.org/{z}/{x}/{y}.png",
         description="Tile URL template for the live map at /map; empty means no tiles.",
-    )
-
-    rate_limit_per_minute: int = Field(
-        default=600, ge=0, description="Requests per minute per user token; 0 turns it off."
-    )
-    rate_limit_burst: int = Field(default=120, ge=1, description="Users' burst allowance.")
-    integration_rate_limit_per_minute: int = Field(
-        default=300, ge=0, description="Requests per minute per API key; 0 turns it off."
-    )
-    integration_rate_limit_burst: int = Field(default=60, ge=1, description="Keys' burst.")
-    introspection: bool = Field(default=True, description="Answer introspection queries.")
-    max_query_cost: int = Field(
-        default=20_000, ge=1, description="Estimated fields resolved (list sizes x depth) cap."
-    )
-    max_document_bytes: int = Field(
-        default=64 * 1024, ge=1024, description="Largest GraphQL document parsed (UTF-8 bytes)."
-    )
-    document_cache_bytes: int = Field(
-        default=16 * 1024 * 1024,
-        ge=0,
-        description="Parsed and validated documents kept, by estimated bytes.",
-    )
-    max_body_bytes: int = Field(
-        default=256 * 1024, ge=1024, description="Largest HTTP request body; over it: 413."
-    )
-    max_header_bytes: int = Field(
-        default=16 * 1024, ge=1024, description="Largest request line plus headers; over it: 431."
-    )
-    max_ws_message_bytes: int = Field(
-        default=256 * 1024, ge=1024, description="Largest WebSocket message; over it: close 1009."
-    )
-    apq_ttl_seconds: int = Field(
-        default=86_400, ge=1, description="How long an automatic persisted query is kept."
-    )
-    tech_trusted_documents_only: bool = Field(
-        default=False, description="Technicians may send only the mobile manifest's documents."
-    )
-
-    ws_init_timeout_seconds: float = Field(
-        default=10.0, gt=0, description="A socket must send connection_init within this (4408)."
-    )
-    ws_ping_seconds: float = Field(
-        default=15.0, gt=0, description="Keep-alive ping (or legacy `ka`) on open sockets."
-    )
-    max_sockets_per_principal: int = Field(
-        default=20, ge=1, description="Open sockets per credential per process (4429 beyond)."
-    )
-    token_revocation_cache_seconds: float = Field(
-        default=30.0, ge=0, description="How long a token id's revocation check is cached."
-    )
-    metrics_token: str | None = Field(
-        default=None,
-        description="Bearer secret for /metrics; unset keeps /metrics off unless metrics_public.",
-    )
-    metrics_public: bool = Field(
-        default=False, description="Serve /metrics without a secret (a private network only)."
-    )
-    tracking_rate_limit_per_minute: int = Field(
-        default=60, ge=0, description="/track page loads per minute per client address."
-    )
-    api_key_lookup_per_minute: int = Field(
-        default=60, ge=0, description="Uncached API key lookups per minute per client address."
     )
 
     # ---- the booking desk ----------------------------------------------------------------
