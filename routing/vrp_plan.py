@@ -78,6 +78,10 @@ class OrToolsPlanner:
         require_aware("now", now)
         if len(jobs) > self.max_jobs:
             return None
+        # Optional (see the module docstring); imported before the clock starts, as the
+        # first import alone can take longer than a plan's budget.
+        from ortools.constraint_solver import pywrapcp
+
         deadline = time.perf_counter() + self.budget_s
         now_s = now.timestamp()
         horizon = round(self.horizon_min)
@@ -90,8 +94,6 @@ class OrToolsPlanner:
         ]
         if len(ranked) < 2:
             return None  # one option or none: nothing for a plan to weigh
-        from ortools.constraint_solver import pywrapcp  # optional: see the module docstring
-
         fleet = [TechAvailability(freed, now, freed.location)] + [
             t for t in others if (t.free_at.timestamp() - now_s) / 60.0 < horizon
         ]
@@ -234,6 +236,11 @@ def _reason(
         return (
             f"{me} takes the {kind[chosen]} instead of the {kind[0]}, which the plan leaves "
             f"for later; the fleet's plan is worth ${value:,.0f}"
+        )
+    if other.vehicle == 0:
+        return (
+            f"{me} takes the {kind[chosen]} first and the {kind[0]} after it; the fleet's "
+            f"plan is worth ${value:,.0f}"
         )
     them = fleet[other.vehicle].profile.id
     them = names.get(them, them)

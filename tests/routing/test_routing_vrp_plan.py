@@ -61,6 +61,22 @@ def test_a_colleague_without_the_skill_is_not_planned_on_the_job() -> None:
     assert choice.reason.startswith("Fleet plan agrees")
 
 
+def test_reason_when_the_freed_tech_does_both_jobs() -> None:
+    """Alone, Maria takes the closing window first and the nearer job after it: the reason
+    says so instead of naming her as her own colleague."""
+    jobs = JobTable.build(
+        [
+            make_job("near", location=offset(AUSTIN, east_km=1.0)),
+            make_job("closing", location=offset(AUSTIN, east_km=-4.0), window_end=NOW + 20 * MIN),
+        ]
+    )
+    choice = OrToolsPlanner().choose(make_tech("maria"), [], jobs, NOW, NAMES)
+    assert choice is not None
+    assert choice.greedy_job_id == "near"
+    assert choice.job_id == "closing"
+    assert choice.reason.startswith("Maria takes the repair first and the repair after it")
+
+
 def test_emergency_is_not_left_for_cheaper_work() -> None:
     """An emergency that would be out of reach after a long rich job comes first."""
     far = offset(AUSTIN, north_km=8.0)
