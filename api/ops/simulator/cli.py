@@ -18,11 +18,13 @@ from api.dispatch.deps import Policy
 from api.ops.simulator.report import Summary, format_text, summarize
 from api.ops.simulator.simulation import simulate
 from api.ops.simulator.world import GOES_ELSEWHERE, make_world
-from routing.fleet import RolloutPlanner
+from routing.fleet import FleetPlanner, RolloutPlanner
+from routing.vrp_plan import OrToolsPlanner
 
 # Calibrated so the revenue policy's mean billable utilization lands near the trade's 75%.
 DEFAULT_CALLS_PER_TECH_DAY = 6.0
 ORACLE, GREEDY = "oracle", "greedy"
+ROLLOUT, ORTOOLS = "rollout", "ortools"
 
 
 def parser() -> argparse.ArgumentParser:
@@ -55,6 +57,13 @@ def parser() -> argparse.ArgumentParser:
         type=float,
         default=DEFAULT_CALLS_PER_TECH_DAY,
         help=f"mean calls per technician per day (default {DEFAULT_CALLS_PER_TECH_DAY:g})",
+    )
+    p.add_argument(
+        "--planner",
+        choices=[ROLLOUT, ORTOOLS],
+        default=ROLLOUT,
+        help="the fleet plan's solver for the revenue and oracle policies: rollout (greedy "
+        "rollouts of the fleet) or ortools (a VRP by OR-Tools, the dev extra); default rollout",
     )
     p.add_argument(
         "--plan-horizon",
@@ -95,18 +104,20 @@ async def run(args: argparse.Namespace, settings: Settings, uri: str) -> Summary
     if args.policy == GREEDY:
         fleet_plan.PLANNER.set(None)
     else:
-        fleet_plan.PLANNER.set(_planner(args.plan_horizon, args.plan_drive_cost))
+        fleet_plan.PLANNER.set(_planner(args.planner, args.plan_horizon, args.plan_drive_cost))
     result = await simulate(
         uri, db_name, settings, world, policy, oracle=oracle, goes_elsewhere=args.goes_elsewhere
     )
     return summarize(result, label=args.policy)
 
 
-def _planner(horizon: float | None, drive_cost: float | None) -> RolloutPlanner:
+def _planner(kind: str, horizon: float | None, drive_cost: float | None) -> FleetPlanner:
     default = RolloutPlanner()
     costs = (
         default.costs if drive_cost is None else replace(default.costs, drive_per_min=drive_cost)
     )
+    if kind == ORTOOLS:
+        return OrToolsPlanner(horizon_min=horizon or default.horizon_min, costs=costs)
     return RolloutPlanner(horizon_min=horizon or default.horizon_min, costs=costs)
 
 
