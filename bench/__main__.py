@@ -29,6 +29,10 @@ def machine() -> dict[str, object]:
 
 
 def main(argv: list[str]) -> int:
+    if argv[:1] == ["day"] and len(argv) > 1:
+        from bench import day  # its own options: --scale, --minutes, --processes
+
+        return day.main(argv[1:])
     only = set(argv)
     RESULTS.mkdir(parents=True, exist_ok=True)
     names = sorted(m.name for m in pkgutil.iter_modules([str(Path(__file__).parent)]))

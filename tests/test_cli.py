@@ -135,3 +135,56 @@ def test_serve_runs_the_demo_on_the_embedded_database_and_keeps_its_data() -> No
     again = _serve(env, port)
     out2 = _stop(again)
     assert "database not empty" in out2
+
+
+def _descendants(pid: int) -> list[int]:
+    found: list[int] = []
+    todo = [pid]
+    while todo:
+        for child in _children(todo.pop()):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def test_ctrl_c_stops_serve_phones_and_database_promptly() -> None:
+    """Ctrl-C to the terminal's process group stops `serve --phones 2` with exit 0 and
+    nothing left running, without waiting out a fixed timeout (the time is printed)."""
+    data = Path(tempfile.mkdtemp(prefix="nextjob-stop-"))
+    port = free_port()
+    env = clean_env(
+        NEXTJOB_DATA_DIR=str(data),
+        NEXTJOB_PORT=str(port),
+        NEXTJOB_EMBEDDED_DB_PORT=str(free_port()),
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "api.ops.cli", "serve", "--phones", "2"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,  # a terminal's foreground group, apart from this test
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            assert proc.poll() is None, proc.communicate()[0]
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=0.5).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        children = _descendants(proc.pid)
+        assert len(children) >= 2, "serve started no database or phones"
+        started = time.monotonic()
+        os.killpg(proc.pid, signal.SIGINT)  # what a terminal's Ctrl-C sends
+        out, _ = proc.communicate(timeout=30)
+        took = time.monotonic() - started
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    print(f"serve --phones 2 stopped {took:.2f} s after Ctrl-C")
+    assert proc.returncode == 0, out
+    assert took < 10, f"stop took {took:.1f} s: a fixed timeout was waited out"
+    assert not any(pid_alive(p) for p in children), "a child was left running"

@@ -5,7 +5,7 @@ tech drives to this customer, the tech's position; nothing else is reachable fro
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 from api.customers import wording
@@ -41,12 +41,18 @@ def _arrival(job: Doc, planned: Planned | None) -> datetime | None:
 
 @maps_driver_errors
 async def public_view(
-    store: Store, token: str, now: datetime, company: Company, planned: Planned | None = None
+    store: Store,
+    token: str,
+    now: datetime,
+    company: Company,
+    planned: Planned | None = None,
+    live: Callable[[list[Doc]], Awaitable[None]] | None = None,
 ) -> Doc | None:
     """What a customer holding `token` may see, or None (unknown or expired): words in
     the company's time zone, the tech's first name, and the tech's position only while
     driving to this customer. A booked job with no ETA yet shows the look-ahead plan's
-    expected arrival, if `planned` has one."""
+    expected arrival, if `planned` has one; `live` lays the newest position over the
+    stored one."""
     if not (20 <= len(token) <= 64) or not token.replace("-", "").replace("_", "").isalnum():
         return None
     job: Doc | None = await store.jobs.find_one({"tracking.token": token})
@@ -68,6 +74,8 @@ async def public_view(
         view["arrived"] = wording.clock_time(job["arrived_at"], zone)
     if job.get("tech_id"):
         tech = await store.technicians.find_one({"_id": job["tech_id"]})
+        if tech is not None and live is not None:
+            await live([tech])
         if tech is not None:
             view["technician"] = tech["name"].split()[0]
             if status == "en_route" and tech.get("location"):

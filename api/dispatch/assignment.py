@@ -2,10 +2,13 @@
 
 When one tech frees up, the best job for that tech is assigned (runner-ups are tried if
 another process took it first); when several are free, they are assigned together.
+Decisions are made under this process's lock and their writes outside it: a pick is
+claimed (taken out of the open-job index) before the lock is released.
 """
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import asdict
 
 from api.core.clock import company_day
@@ -61,28 +64,54 @@ async def dispatch_tech(d: Dispatch, tech_id: str, *, slot_opened: bool = False)
 
     `slot_opened`: the tech just finished or lost a job (a completion, a cancellation),
     so urgency-list customers near them are promoted first, and told.
+
+    The lock covers the decision only: the picked job leaves this process's index
+    before the lock is released, so no other decision here picks it, and the write
+    (conditional on both job and tech, in MongoDB) happens outside it.
     """
-    async with d.lock:
-        techs = await lookups.all_technicians(d.store)
-        prior = CompanyPrior.from_techs(techs)
-        tech = next((t for t in techs if t["_id"] == tech_id), None)
-        if tech is None or tech["status"] != TechStatus.AVAILABLE.value:
-            return None
-        await d.open_jobs.ensure_fresh()
-        profile = tech_profile(tech, prior, _today(d))
-        for job_id, reasons in await _fleet_candidates(d, techs, prior, profile, slot_opened):
-            try:
-                job = await assign(d, SYSTEM, job_id, tech_id, reasons)
-                if reasons.get("promoted_from_urgency_list") and d.customer_timing:
-                    await d.customer_timing.moved_up(job, d.clock())
-                return job
-            except Conflict:
-                if not await lookups.is_available(d.store, tech_id):
-                    return None
-                # Our index was stale (someone else took the job): correct it and
-                # try the runner-up.
-                await d.open_jobs.refresh(job_id)
+    tech = await lookups.technician_or_none(d.store, tech_id)
+    if tech is None:
         return None
+    d.techs.apply(tech)
+    await d.positions.overlay([tech])
+    for _ in range(max(1, d.settings.max_candidates)):
+        if tech["status"] != TechStatus.AVAILABLE.value:
+            return None
+        async with d.lock:
+            # The followed copy: the prior moves slowly, and the plan's view of who else
+            # is free only orders this tech's candidates (every write is conditional).
+            techs = await d.techs.known()
+            prior = CompanyPrior.from_techs(techs)
+            await d.open_jobs.ensure_fresh()
+            profile = tech_profile(tech, prior, today(d))
+            picks = await _fleet_candidates(d, techs, prior, profile, slot_opened)
+            if not picks:
+                return None
+            job_id, reasons = picks[0]
+            d.open_jobs.pool.remove(job_id)  # claimed: no other decision here picks it
+        job = await assign_claimed(d, job_id, tech_id, reasons)
+        if job is not None:
+            if reasons.get("promoted_from_urgency_list") and d.customer_timing:
+                await d.customer_timing.moved_up(job, d.clock())
+            return job
+        # Someone else took the job (or the tech): look again with the index corrected.
+        tech = await lookups.technician_or_none(d.store, tech_id) or {"status": None}
+        if tech.get("_id"):
+            await d.positions.overlay([tech])
+    return None
+
+
+async def assign_claimed(d: Dispatch, job_id: str, tech_id: str, reasons: Doc) -> Doc | None:
+    """Write a claimed pick (None on Conflict); on Conflict (or any failure) the job's
+    entry is corrected from MongoDB, so a claim never hides a job that is still open."""
+    try:
+        return await assign(d, SYSTEM, job_id, tech_id, reasons)
+    except Conflict:
+        await d.open_jobs.refresh(job_id)
+        return None
+    except BaseException:
+        await asyncio.shield(d.open_jobs.refresh(job_id))
+        raise
 
 
 async def _fleet_candidates(
@@ -158,8 +187,10 @@ async def dispatch_idle(d: Dispatch) -> int:
 
 
 async def _assign_idle(d: Dispatch) -> int:
+    # The batch is decided under the lock and its picks claimed; the writes run outside
+    # it, so a single tech's decision (a completion) never waits on the batch's writes.
     async with d.lock:
-        techs = await lookups.all_technicians(d.store)
+        techs = await d.techs.current()
         prior = CompanyPrior.from_techs(techs)
         free = [t for t in techs if t["status"] == TechStatus.AVAILABLE.value]
         if not free:
@@ -168,23 +199,36 @@ async def _assign_idle(d: Dispatch) -> int:
         jobs = d.open_jobs.table()
         if not len(jobs):
             return 0
+        decisions: list[Decision] = []
         missed: list[str] = []
-        assigned = 0
         if d.policy is not Policy.REVENUE:
             missed = [t["_id"] for t in free]  # baselines pick one tech at a time
         else:
-            profiles = [tech_profile(t, prior, _today(d)) for t in free]
-            for dec in assign_batch(profiles, jobs, d.clock()):
-                try:
-                    await assign(d, SYSTEM, dec.job_id, dec.tech_id, decision_reasons(dec))
-                    assigned += 1
-                except Conflict:
-                    await d.open_jobs.refresh(dec.job_id)
-                    missed.append(dec.tech_id)
+            await d.positions.overlay(free)
+            profiles = [tech_profile(t, prior, today(d)) for t in free]
+            decisions = assign_batch(profiles, jobs, d.clock())
+            for dec in decisions:
+                d.open_jobs.pool.remove(dec.job_id)  # claimed, as in dispatch_tech
+    assigned = 0
+    for dec in decisions:
+        if await assign_claimed(d, dec.job_id, dec.tech_id, decision_reasons(dec)) is None:
+            missed.append(dec.tech_id)
+        else:
+            assigned += 1
     for tech_id in missed:
         if await dispatch_tech(d, tech_id) is not None:
             assigned += 1
     return assigned
+
+
+async def request_batch(d: Dispatch) -> None:
+    """Ask for a full-fleet batch: in a running app it goes to the background, coalesced
+    (at most one in flight, one re-run for asks made meanwhile); elsewhere (simulator,
+    scripts) it runs now."""
+    if d.batches.started:
+        d.batches.ask(lambda: dispatch_idle(d))
+    else:
+        await dispatch_idle(d)
 
 
 def _promotion_note(b: ScoreBreakdown, runner: tuple[OpenJob, ScoreBreakdown] | None) -> str:
@@ -201,7 +245,8 @@ def _promotion_note(b: ScoreBreakdown, runner: tuple[OpenJob, ScoreBreakdown] | 
     )
 
 
-def _today(d: Dispatch) -> str:
+def today(d: Dispatch) -> str:
+    """The company's day now (what a tech's kept-off jobs are keyed by)."""
     return company_day(d.clock(), d.settings.timezone)
 
 

@@ -20,10 +20,14 @@ from api.core.principal import Principal
 from api.core.settings import Settings
 from api.customers.notifications import Notifier
 from api.customers.timing import CustomerTiming
+from api.dispatch.coalesce import Coalescer
 from api.dispatch.open_jobs import OpenJobIndex
+from api.dispatch.positions import PositionPath
 from api.dispatch.settled import settle_alerts
+from api.dispatch.tech_cache import TechCache
 from api.persistence.store import Doc, Store
 from realtime import Broker, Event, board_channel, tech_channel
+from realtime.positions import Positions
 
 
 class Policy(StrEnum):
@@ -44,13 +48,16 @@ class Dispatch:
     """The dispatch actions' dependencies. `customer_timing` and `notifier` tell
     customers what happens (None where nobody is told: the simulator, benchmarks);
     `on_assignment` counts assignment decisions by who decided (metrics); `lock`
-    serialises this process's automatic assignments; `flagged` is what this process
-    last found unassignable (job id -> reason code, see `stuck`)."""
+    serialises this process's automatic decisions (not their writes); `flagged` is
+    what this process last found unassignable (job id -> reason code, see `stuck`);
+    `batches` runs the full-fleet batch in the background once `start`ed."""
 
     store: Store
     broker: Broker
     settings: Settings
     open_jobs: OpenJobIndex
+    techs: TechCache
+    positions: PositionPath
     clock: Clock = utcnow
     policy: Policy = Policy.REVENUE
     customer_timing: CustomerTiming | None = None
@@ -58,6 +65,7 @@ class Dispatch:
     on_assignment: Callable[[str], None] = _uncounted
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     flagged: dict[str, str] = field(default_factory=dict)
+    batches: Coalescer = field(default_factory=Coalescer)
 
     @classmethod
     def build(
@@ -72,19 +80,41 @@ class Dispatch:
         notifier: Notifier | None = None,
         on_assignment: Callable[[str], None] = _uncounted,
     ) -> Dispatch:
-        """The dependencies with a fresh open-job index (start it with
-        `open_jobs.start()` in a lifespan; without, it resyncs on demand)."""
+        """The dependencies with a fresh open-job index and technician cache (`start`
+        them in a lifespan; without, they read on demand)."""
+        techs = TechCache(store, broker, settings.resync_seconds)
         return cls(
             store=store,
             broker=broker,
             settings=settings,
             open_jobs=OpenJobIndex(store, broker, clock, settings.resync_seconds),
+            techs=techs,
+            positions=PositionPath(
+                store,
+                broker,
+                Positions(settings.redis_url, settings.db_name),
+                lambda tech_id: int((techs.get(tech_id) or {}).get("version", 0)),
+                settings.board_position_interval,
+            ),
             clock=clock,
             policy=policy,
             customer_timing=customer_timing,
             notifier=notifier,
             on_assignment=on_assignment,
         )
+
+    async def start(self) -> None:
+        """Follow the broker (open jobs, technicians) and batch in the background."""
+        await self.open_jobs.start()
+        await self.techs.start()
+        self.positions.start()
+        self.batches.start()
+
+    async def stop(self) -> None:
+        await self.batches.stop()
+        await self.positions.stop()
+        await self.techs.stop()
+        await self.open_jobs.stop()
 
 
 def acting_tech(actor: Principal) -> str:
@@ -116,6 +146,7 @@ async def publish_job(d: Dispatch, job: Doc) -> None:
 
 async def publish_tech(d: Dispatch, tech: Doc) -> None:
     """Tell the technician's phone and the board to look again."""
+    d.techs.apply(tech)
     event = Event(kind="technician", id=tech["_id"], version=tech["version"])
     await d.broker.publish(tech_channel(tech["_id"]), event)
     await d.broker.publish(board_channel(), event)

@@ -14,6 +14,7 @@ from api.dispatch.shifts import shift_ends_at
 from api.dispatch.stuck import flag_unassignable
 from api.persistence import lookups, updates
 from api.persistence.company import read_company
+from api.persistence.documents import geo_point
 from api.persistence.steps import TechMove
 from api.persistence.store import Doc
 from api.persistence.transitions import move_tech
@@ -73,14 +74,38 @@ async def end_break(d: Dispatch, actor: Principal) -> Doc:
     return await lookups.technician(d.store, tech["_id"])
 
 
+async def report_locations(d: Dispatch, actor: Principal, fixes: list[tuple[float, float]]) -> int:
+    """Many positions of one tech, oldest first (a phone's buffered fixes): each is
+    checked, the newest is reported; how many were accepted."""
+    acting_tech(actor)
+    for lat, lon in fixes:
+        coordinates(lat, lon)
+    if fixes:
+        await report_location(d, actor, *fixes[-1])
+    if d.positions.following:
+        d.positions.accepted += len(fixes) - 1  # the newest was counted by report_location
+    return len(fixes)
+
+
 async def report_location(d: Dispatch, actor: Principal, lat: float, lon: float) -> Doc:
-    """Where the tech is: the board's map moves (positions are not logged)."""
+    """Where the tech is: the board's map moves (positions are not logged). In a running
+    app this is the position path (memory or Redis now, MongoDB at a bounded rate)."""
     tech_id = acting_tech(actor)
     coordinates(lat, lon)
-    tech = await updates.tech_location(d.store, tech_id, lat, lon, d.clock())
-    if tech is None:
-        raise NotFound(f"technician {tech_id} not found")
-    await d.broker.publish(
-        board_channel(), Event(kind="technician", id=tech_id, version=tech["version"])
-    )
-    return tech
+    now = d.clock()
+    if not d.positions.following:
+        tech = await updates.tech_location(d.store, tech_id, lat, lon, now)
+        if tech is None:
+            raise NotFound(f"technician {tech_id} not found")
+        await d.broker.publish(
+            board_channel(), Event(kind="technician", id=tech_id, version=tech["version"])
+        )
+        return tech
+    known = d.techs.get(tech_id)
+    if known is None:
+        known = await lookups.technician_or_none(d.store, tech_id)
+        if known is None:
+            raise NotFound(f"technician {tech_id} not found")
+        d.techs.apply(known)
+    d.positions.report(tech_id, lat, lon, now)
+    return {**known, "location": geo_point(lat, lon), "location_at": now}

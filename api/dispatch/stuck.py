@@ -96,16 +96,8 @@ async def flag_unassignable(d: Dispatch) -> int:
         found = stuck_reason(job, working, roster, now)
         if found is None:
             continue
-        code, words = found
-        stuck[job.id] = code
-        if d.flagged.get(job.id) == code:
-            continue  # this process raised it already
-        alert = await stored.raise_alert_once(d.store, _alert(job.id, code, words, now))
-        if alert is not None:
-            raised += 1
-            await d.broker.publish(
-                board_channel(), Event(kind="alert", id=alert["_id"], version=alert["version"])
-            )
+        stuck[job.id] = found[0]
+        raised += await _raise(d, job.id, found, now)
     open_ids = {j.id for j in jobs}
     for job_id, code in list(d.flagged.items()):
         if job_id in open_ids and stuck.get(job_id) != code:
@@ -115,6 +107,34 @@ async def flag_unassignable(d: Dispatch) -> int:
     d.flagged.clear()
     d.flagged.update(stuck)
     return raised
+
+
+async def flag_job(d: Dispatch, job: OpenJob, techs: list[Doc]) -> bool:
+    """The booking's own check, on one job (the full pass runs with the background
+    batch): raise its alert if no technician can take it today. Whether it is stuck."""
+    now, tz = d.clock(), d.settings.timezone
+    working = [w for t in techs if (w := working_today(t, now, tz)) is not None]
+    roster = [frozenset(t.get("skills", ())) for t in techs]
+    found = stuck_reason(job, working, roster, now)
+    if found is None:
+        return False
+    await _raise(d, job.id, found, now)
+    d.flagged[job.id] = found[0]
+    return True
+
+
+async def _raise(d: Dispatch, job_id: str, found: tuple[str, str], now: datetime) -> int:
+    """Raise the alert for a stuck job unless this process already did; 1 if raised."""
+    code, words = found
+    if d.flagged.get(job_id) == code:
+        return 0  # this process raised it already
+    alert = await stored.raise_alert_once(d.store, _alert(job_id, code, words, now))
+    if alert is None:
+        return 0
+    await d.broker.publish(
+        board_channel(), Event(kind="alert", id=alert["_id"], version=alert["version"])
+    )
+    return 1
 
 
 def _alert_id(job_id: str, code: str) -> str:

@@ -25,6 +25,7 @@ async def start_travel(d: Dispatch, actor: Principal, job_id: str) -> Doc:
         d, actor, now, moves.start_travel(job_id, tech_id, now), EventType.JOB_EN_ROUTE
     )
     if d.customer_timing is not None:
+        await d.positions.persist(tech_id)  # the ETA is computed from the stored position
         await d.customer_timing.on_the_way(job, d.clock())
         # on_the_way stored the eta it announced: answer with it, not the job before.
         job = await lookups.job(d.store, job_id)

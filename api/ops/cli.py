@@ -97,7 +97,10 @@ def _with_database(settings: Settings, runner: Callable[[str], int]) -> int:
     from api.ops.embedded import EmbeddedDatabaseError, running
 
     if settings.mongodb_uri:
-        return runner(settings.mongodb_uri)
+        try:
+            return runner(settings.mongodb_uri)
+        finally:
+            _reap_stopping()
     data = settings.data_dir.resolve()
     print(
         f"nextjob: starting embedded SecantusDB in {data / 'db'} "
@@ -109,6 +112,22 @@ def _with_database(settings: Settings, runner: Callable[[str], int]) -> int:
     except EmbeddedDatabaseError as exc:
         print(f"nextjob: {exc}", file=sys.stderr)
         return 1
+    finally:
+        _reap_stopping()
+
+
+# Children told to stop but not yet waited for: they stop while the database does.
+_stopping: list[subprocess.Popen[bytes]] = []
+
+
+def _reap_stopping(timeout: float = 5.0) -> None:
+    for child in _stopping:
+        try:
+            child.wait(timeout)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+    _stopping.clear()
 
 
 async def _seed(settings: Settings, uri: str, *, verbose: bool) -> int:
@@ -150,8 +169,8 @@ def _serve(settings: Settings, uri: str, *, seed: bool, phones: int = 0) -> int:
         _run_uvicorn(settings, uri)
     finally:
         if demo is not None:
-            demo.terminate()
-            demo.wait(10)
+            demo.terminate()  # waited for after the database's stop, which runs meanwhile
+            _stopping.append(demo)
     return 0
 
 
@@ -174,6 +193,9 @@ def _start_phones(settings: Settings, count: int) -> subprocess.Popen[bytes]:
             "--time-scale=30",
         ],
         preexec_fn=die_with_parent,
+        # Its own session: Ctrl-C reaches `serve` only; phones are stopped after the API
+        # has closed their sockets (1012, "reconnect"), not killed mid-request by it.
+        start_new_session=True,
     )
 
 
@@ -193,9 +215,10 @@ def _run_uvicorn(settings: Settings, uri: str) -> None:
         port=settings.port,
         log_level="info",
         log_config=log_config(json_lines=wants_json(settings.log_format)),
-        # SIGTERM: stop accepting, close WebSockets with 1012 (phones reconnect
-        # elsewhere), let in-flight requests finish for up to this long.
-        timeout_graceful_shutdown=20,
+        # SIGTERM / SIGINT: stop accepting, close WebSockets with 1012 (phones
+        # reconnect elsewhere), let in-flight requests finish for up to this long (a
+        # cap, not a wait: an idle server stops at once).
+        timeout_graceful_shutdown=5,
         # Headers over the limit answer 431 while they arrive, before they are buffered.
         http=header_limited(settings.max_header_bytes),
         h11_max_incomplete_event_size=settings.max_header_bytes,

@@ -88,3 +88,15 @@ async def booked_versions(store: Store) -> dict[str, int]:
 async def jobs_by_ids(store: Store, ids: list[str]) -> AsyncIterator[Doc]:
     async for doc in store.jobs.find({"_id": {"$in": ids}}):
         yield doc
+
+
+async def technician_versions(store: Store) -> dict[str, int]:
+    """Every technician's id and version (for the technician cache's check)."""
+    found: dict[str, int] = {}
+    async for doc in store.technicians.find({}, {"version": 1}):
+        found[str(doc["_id"])] = int(doc.get("version", 0))
+    return found
+
+
+async def technicians_by_ids(store: Store, ids: list[str]) -> list[Doc]:
+    return await store.technicians.find({"_id": {"$in": ids}}).to_list(None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -26,9 +27,19 @@ class JobQuery:
     limit: int = 100
 
 
+async def _as_stored(docs: list[Doc]) -> None:
+    return None
+
+
 class Reader:
-    def __init__(self, store: Store) -> None:
+    """`live` lays what is newer than MongoDB over technicians read (the newest
+    positions, which the position path persists at a bounded rate)."""
+
+    def __init__(
+        self, store: Store, live: Callable[[list[Doc]], Awaitable[None]] = _as_stored
+    ) -> None:
         self.store = store
+        self.live = live
 
     @maps_driver_errors
     async def job_for(self, viewer: Principal, job_id: str) -> Doc:
@@ -50,6 +61,8 @@ class Reader:
     @maps_driver_errors
     async def technician_or_none(self, tech_id: str) -> Doc | None:
         doc: Doc | None = await self.store.technicians.find_one({"_id": tech_id})
+        if doc is not None:
+            await self.live([doc])
         return doc
 
     @maps_driver_errors
@@ -85,15 +98,19 @@ class Reader:
         doc: Doc | None = await self.store.technicians.find_one({"_id": tech_id})
         if doc is None:
             raise NotFound(f"technician {tech_id} not found")
+        await self.live([doc])
         return doc
 
     @maps_driver_errors
     async def technicians(self, statuses: tuple[TechStatus, ...] = ()) -> list[Doc]:
         query: Doc = {"status": {"$in": [s.value for s in statuses]}} if statuses else {}
-        return await self.store.technicians.find(query).sort("name", 1).to_list(None)
+        docs = await self.store.technicians.find(query).sort("name", 1).to_list(None)
+        await self.live(docs)
+        return docs
 
     @maps_driver_errors
     async def technicians_by_ids(self, ids: list[str]) -> list[Doc | None]:
         docs = await self.store.technicians.find({"_id": {"$in": ids}}).to_list(None)
+        await self.live(docs)
         by_id = {d["_id"]: d for d in docs}
         return [by_id.get(i) for i in ids]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 
-from pymongo import ReturnDocument
+from pymongo import ReturnDocument, UpdateOne
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import DuplicateKeyError
 
@@ -50,6 +50,23 @@ async def tech_location(
         return_document=ReturnDocument.AFTER,
     )
     return doc
+
+
+async def tech_locations(store: Store, positions: dict[str, tuple[float, float, datetime]]) -> None:
+    """Persist the newest positions of many techs at once (no version bump: positions
+    are not decisions); an older position never overwrites a newer one."""
+    ops = [
+        UpdateOne(
+            {
+                "_id": tech_id,
+                "$or": [{"location_at": {"$lt": at}}, {"location_at": {"$exists": False}}],
+            },
+            {"$set": {"location": geo_point(lat, lon), "location_at": at}},
+        )
+        for tech_id, (lat, lon, at) in positions.items()
+    ]
+    if ops:
+        await store.technicians.bulk_write(ops, ordered=False)
 
 
 async def _logged_update(

@@ -47,6 +47,7 @@ from api.transport.middleware.request_id import RequestIdMiddleware
 from api.transport.middleware.security_headers import SecurityHeadersMiddleware
 from api.transport.pages import console_routes, map_routes, tech_routes, tracking_routes
 from api.transport.people_pages import people_page_routes
+from api.transport.positions_route import positions_endpoint
 from api.transport.sockets import SocketRegistry, credential_event
 from api.voice.alerts import AlertBoard, notification_failed
 from realtime import Broker, create_broker, credentials_channel
@@ -111,9 +112,10 @@ def create_app(settings: Settings, mongodb_uri: str, clock: Clock = utcnow) -> S
                 notifier=notifier,
                 on_assignment=metrics.assignment,
             )
+            app.state.reader.live = dispatch.positions.overlay
             app.state.board = board = AlertBoard(store, broker, clock)
             outbox.on_failure = notification_failed(board)
-            await dispatch.open_jobs.start()
+            await dispatch.start()
             app.state.planner = planner = LookaheadPlanner(dispatch)
             await planner.start()
             timing.expected = planner.expected
@@ -136,7 +138,7 @@ def create_app(settings: Settings, mongodb_uri: str, clock: Clock = utcnow) -> S
             if outbox is not None:
                 await outbox.stop()
             if dispatch is not None:
-                await dispatch.open_jobs.stop()
+                await dispatch.stop()
             if access is not None:
                 await access.close()
             await broker.disconnect()
@@ -156,6 +158,7 @@ def create_app(settings: Settings, mongodb_uri: str, clock: Clock = utcnow) -> S
             Route("/readyz", readyz, methods=["GET"]),
             Route("/metrics", guarded_metrics(metrics_endpoint, settings), methods=["GET"]),
             Route("/graphql", graphql, methods=["GET", "POST"]),
+            Route("/positions", positions_endpoint, methods=["POST"]),
             *tracking_routes(
                 lambda page: per_client_address(
                     page, "track", settings.tracking_rate_limit_per_minute

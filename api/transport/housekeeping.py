@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from api.core.errors import NextjobError
 from api.customers.timing import CustomerTiming
-from api.dispatch.assignment import dispatch_idle
+from api.dispatch.assignment import request_batch
 from api.dispatch.deps import Dispatch
 from api.insight.lookahead import LookaheadPlanner
 from api.voice.acknowledgements import sweep_unacknowledged
@@ -28,7 +28,7 @@ async def heal_forever(
     while True:
         await asyncio.sleep(every)
         try:
-            await dispatch_idle(dispatch)
+            await request_batch(dispatch)
             planner.request()
             now = dispatch.clock()
             await timing.send_heads_up(now)

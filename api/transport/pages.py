@@ -184,6 +184,7 @@ async def tracking_page(request: Request) -> Response:
         request.app.state.clock(),
         company,
         request.app.state.planner.expected,
+        request.app.state.reader.live,
     )
     headers = _headers(settings.map_tile_url)
     if view is None:

@@ -36,6 +36,9 @@ def main(argv: Sequence[str]) -> int:
     if args.count < 1 or args.time_scale <= 0 or args.speed_kmh <= 0:
         parser.error("--count, --time-scale and --speed-kmh must be positive")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
+    # One line per event (on duty, a job, completed), not one per HTTP request.
+    for chatty in ("httpx", "httpcore"):
+        logging.getLogger(chatty).setLevel(logging.WARNING)
     rng = random.Random(args.seed)
     secret = Settings().signing_secret()
     drive = Drive(speed_kmh=args.speed_kmh, time_scale=args.time_scale)
