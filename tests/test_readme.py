@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import asyncio
 import json
+import random
 import re
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from websockets.asyncio.client import connect
 from websockets.typing import Subprotocol
 
-from api.ops.seed import seed_demo
+from api.ops.seed import demo_bookings, demo_technicians, seed_demo
 from api.persistence.store import Store
 from tests.gql import Client, token
 from tests.servers import ROOT, ApiProcess
@@ -65,3 +68,23 @@ async def test_the_readmes_first_loop_works_as_written(demo: ApiProcess) -> None
                 break
     job = msg["payload"]["data"]["myJob"]
     assert job is not None and job["status"] == "ASSIGNED" and job["address"]
+
+
+@pytest.mark.parametrize("hour", range(24))
+def test_the_demo_has_work_for_the_readmes_technician_at_any_hour(hour: int) -> None:
+    """Whatever the time the reader runs the loop, the demo books a call whose window
+    opens within the hour and needs a skill the README's technician has (evenings and
+    nights included, when the board is otherwise tomorrow's)."""
+    tech_id, _, _ = first_loop()
+    rng = random.Random(7)
+    tech = next(t for t in demo_technicians(rng) if t["_id"] == tech_id)
+    zone = ZoneInfo("America/Chicago")
+    now = datetime(2026, 12, 3, hour, 20, tzinfo=zone).astimezone(UTC)
+    open_now = [
+        b
+        for b in demo_bookings(rng, now, "America/Chicago")
+        if b.window_start <= now + timedelta(hours=1)
+        and now < b.window_end
+        and set(b.required_skills) <= set(tech["skills"])
+    ]
+    assert open_now, f"nothing for {tech_id} at {hour}:20"

@@ -122,19 +122,27 @@ def demo_technicians(rng: random.Random, count: int = 14) -> list[Doc]:
 def demo_bookings(rng: random.Random, now: datetime, tz: str, count: int = 72) -> list[Booking]:
     zone = ZoneInfo(tz)
     local = now.astimezone(zone)
-    day = local.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
-    if local.hour >= 15 or local.hour < 6:
-        # Outside working hours the demo books the next morning's board.
+    this_hour = local.replace(minute=0, second=0, microsecond=0)
+    day = this_hour + timedelta(hours=1)
+    after_hours = local.hour >= 15 or local.hour < 6
+    if after_hours:
+        # Outside working hours the demo books the next morning's board...
         day = (local + timedelta(hours=10)).replace(hour=8, minute=0, second=0, microsecond=0)
     kinds = list(PROBLEMS)
     weights = [0.35, 0.2, 0.2, 0.1, 0.15]
     out = []
-    for _ in range(count):
+    for i in range(count):
         kind = rng.choices(kinds, weights)[0]
+        tonight = after_hours and i % 8 == 0
+        if tonight:
+            # ...and the after-hours line still rings: every eighth call is tonight's
+            # broken equipment, so a tech who clocks on now has work at any hour (the
+            # README's first loop).
+            kind = JobKind.BROKEN_EQUIPMENT
         problem = rng.choice(PROBLEMS[kind])
         skill = next((s for k, s in SKILL_BY_PROBLEM.items() if k in problem), "hvac")
         address, lat, lon = _address(rng)
-        start = day + timedelta(hours=2 * rng.randint(0, 4))
+        start = this_hour if tonight else day + timedelta(hours=2 * rng.randint(0, 4))
         value = round(min(max(rng.lognormvariate(5.75, 0.45), 89.0), 4000.0), 2)  # mean ~$350
         priority = (
             Priority.EMERGENCY
