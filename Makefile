@@ -39,7 +39,8 @@ unit: install-dev
 	$(PY) -m pytest tests/routing
 
 test: lint typecheck browser tests/http_audit/node_modules
-	$(PY) -m pytest
+	# Two workers, a file per worker at a time (each has its own database and Redis).
+	$(PY) -m pytest -n 2 --dist loadfile
 
 # The live map's Leaflet (web/package-lock.json), and Debian's Chromium for the browser tests.
 web/node_modules: web/package-lock.json

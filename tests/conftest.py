@@ -83,7 +83,8 @@ async def store(mongo_uri: str, db_name: str) -> AsyncIterator[Store]:
     finally:
         # The test's API processes are already stopped (`api` depends on `store`).
         try:
-            await release_and_drop(s.client, db_name)
+            # Only this worker's own server: with MONGODB_URI, other runs may share it.
+            await release_and_drop(s.client, db_name, abort_sessions=_SESSION_DB is not None)
         except TimeoutError:
             if _SESSION_DB is not None:
                 _SESSION_DB.restart()

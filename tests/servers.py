@@ -74,13 +74,17 @@ def _redis_ping(port: int) -> bool:
         return False
 
 
-async def release_and_drop(client: AsyncMongoClient[Any], db_name: str) -> None:
+async def release_and_drop(
+    client: AsyncMongoClient[Any], db_name: str, *, abort_sessions: bool = True
+) -> None:
     """Drop a test's database, bounded. A SIGKILLed API can leave its transaction open on
     the server (mongod and SecantusDB keep it until its lifetime limit, 60 s), and a drop
-    under it wedges SecantusDB for every later test; so every session is aborted first.
-    Only for tests, which run one at a time: it aborts other clients' sessions too."""
-    await asyncio.wait_for(client.admin.command("killAllSessions", []), timeout=30)
-    await asyncio.wait_for(client.drop_database(db_name), timeout=60)
+    under it wedges SecantusDB for every later test; so every session is aborted first
+    when the server is this test process's own (`abort_sessions`: it aborts every
+    client's sessions). A shared mongod is not wedged: its drop waits out the lifetime."""
+    if abort_sessions:
+        await asyncio.wait_for(client.admin.command("killAllSessions", []), timeout=30)
+    await asyncio.wait_for(client.drop_database(db_name), timeout=90)
 
 
 def start_secantus(port: int | None = None) -> tuple[EmbeddedDatabase, str]:

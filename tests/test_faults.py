@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import random
 import subprocess
 import sys
@@ -268,6 +269,8 @@ async def test_a_killed_client_s_open_transaction_does_not_wedge_the_next_test(
 ) -> None:
     """The teardown every test runs (`release_and_drop`) survives a process SIGKILLed inside
     a transaction, and the server still takes writes: the wedge that once timed CI out."""
+    if os.environ.get("MONGODB_URI"):
+        pytest.skip("about the embedded server a run starts for itself, not a shared mongod")
     scratch = "t_wedge_" + uuid.uuid4().hex[:8]
     child = await asyncio.create_subprocess_exec(
         sys.executable, "-c", _OPEN_A_TRANSACTION, mongo_uri, scratch, stdout=subprocess.PIPE
