@@ -29,9 +29,9 @@ class GraphQLError(AssertionError):
 
 
 class Client:
-    def __init__(self, base_url: str, bearer: str | None) -> None:
+    def __init__(self, base_url: str, bearer: str | None, timeout: float = 30) -> None:
         headers = {"Authorization": f"Bearer {bearer}"} if bearer else {}
-        self.http = httpx.AsyncClient(base_url=base_url, headers=headers, timeout=30)
+        self.http = httpx.AsyncClient(base_url=base_url, headers=headers, timeout=timeout)
 
     async def raw(self, query: str, variables: dict[str, Any] | None = None) -> httpx.Response:
         return await self.http.post("/graphql", json={"query": query, "variables": variables or {}})
