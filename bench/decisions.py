@@ -23,7 +23,8 @@ from scipy.optimize import linear_sum_assignment
 
 from api.core.principal import SYSTEM
 from api.core.settings import Settings
-from api.dispatch.assignment import assign, candidates, dispatch_idle, dispatch_tech
+from api.dispatch.assignment import assign, dispatch_idle, dispatch_tech
+from api.dispatch.candidates import candidates
 from api.dispatch.deps import Dispatch
 from api.dispatch.profiles import CompanyPrior, open_job, tech_profile
 from api.ops.embedded import free_port, running

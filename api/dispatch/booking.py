@@ -8,13 +8,8 @@ import secrets
 from api.core.domain import TechStatus
 from api.core.principal import Principal
 from api.core.validation import Booking, booking
-from api.dispatch.assignment import (
-    assign_claimed,
-    decision_reasons,
-    dispatch_idle,
-    request_batch,
-    today,
-)
+from api.dispatch.assignment import assign_claimed, dispatch_idle, request_batch, today
+from api.dispatch.candidates import decision_reasons
 from api.dispatch.deps import Dispatch, Policy, publish_job
 from api.dispatch.profiles import CompanyPrior, open_job, tech_profile
 from api.dispatch.stuck import flag_job
