@@ -10,7 +10,6 @@ and closes the key's open sockets. `CACHE_SECONDS` only bounds a lost announceme
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import secrets
 import time
@@ -20,6 +19,7 @@ from typing import Final
 
 from pymongo.asynchronous.collection import AsyncCollection
 
+from api.access.refresh_tokens import hashed
 from api.core.domain import Role
 from api.core.errors import InvalidInput, NotFound, Unauthenticated
 from api.core.principal import Principal
@@ -43,10 +43,6 @@ _CACHE_MAX: Final = 10_000
 
 def looks_like_api_key(value: str) -> bool:
     return value.startswith(KEY_PREFIX)
-
-
-def _digest(key: str) -> str:
-    return hashlib.sha256(key.encode()).hexdigest()
 
 
 def parse_scopes(raw: str | list[str] | tuple[str, ...]) -> list[str]:
@@ -84,7 +80,7 @@ class ApiKeys:
             "_id": f"key_{prefix}",
             "name": name,
             "prefix": prefix,
-            "hash": _digest(key),
+            "hash": hashed(key),
             "scopes": parse_scopes(scopes),
             "created_by": created_by,
             "created_at": datetime.now(UTC),
@@ -124,7 +120,7 @@ class ApiKeys:
     ) -> Principal:
         """The principal for a presented key, or `Unauthenticated`. `before_lookup` runs
         before a database lookup (not for cached keys): the caller's throttle."""
-        digest = _digest(key)
+        digest = hashed(key)
         now = time.monotonic()
         hit = self._cache.get(digest)
         if hit is None or hit[0] <= now:

@@ -10,7 +10,6 @@ about a second. Revocations are announced (`announce`) so open sockets close at 
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import secrets
 import time
@@ -22,17 +21,13 @@ from typing import Final, TypeVar
 from pymongo import ReturnDocument
 from pymongo.asynchronous.collection import AsyncCollection
 
+from api.access.refresh_tokens import KEEP_PREVIOUS, hashed, just_used, new_refresh
 from api.core.errors import Forbidden, Unauthenticated
 from api.core.principal import Principal
 from api.persistence.driver_errors import translated
 from api.persistence.store import Doc
 
 CHECK_SECONDS: Final = 1.0
-# A page that navigates away while its refresh is in flight never stores the new cookie;
-# the next page presents the token just rotated out. Within this long that is a race,
-# not a theft (and the thief would hold a token the owner is also using within seconds).
-REUSE_GRACE: Final = timedelta(seconds=10)
-_KEEP_PREVIOUS: Final = 50  # old refresh hashes remembered per session, to spot reuse
 _CACHE_MAX: Final = 20_000
 
 T = TypeVar("T")
@@ -44,26 +39,8 @@ async def _silent(keys: Sequence[str]) -> None:
     return None
 
 
-def _just_used(session: Doc, now: datetime) -> bool:
-    """Rotated within the grace period (naive datetimes from the driver are UTC)."""
-    used: datetime | None = session.get("last_used_at")
-    if used is None:
-        return False
-    if used.tzinfo is None:
-        used = used.replace(tzinfo=UTC)
-    return now - used <= REUSE_GRACE
-
-
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def _new_refresh(sid: str) -> str:
-    return f"{sid}.{secrets.token_urlsafe(32)}"
 
 
 class PasswordChangeRequired(Forbidden):
@@ -95,14 +72,14 @@ class Sessions:
     async def start(self, account: Doc, *, client: str, agent: str) -> Issued:
         """A new session for a signed-in account."""
         sid = "ses_" + secrets.token_urlsafe(12)
-        refresh = _new_refresh(sid)
+        refresh = new_refresh(sid)
         now = datetime.now(UTC)
         doc: Doc = {
             "_id": sid,
             "account_id": account["_id"],
             "subject": account["subject"],
             "role": account["role"],
-            "refresh_hash": _digest(refresh),
+            "refresh_hash": hashed(refresh),
             "previous_hashes": [],
             "password_change_only": bool(account.get("must_change_password")),
             "created_at": now,
@@ -121,8 +98,8 @@ class Sessions:
         sid, sep, _ = refresh_token.partition(".")
         if not sep or not sid.startswith("ses_") or len(refresh_token) > 200:
             raise Unauthenticated("invalid refresh token")
-        digest = _digest(refresh_token)
-        new = _new_refresh(sid)
+        digest = hashed(refresh_token)
+        new = new_refresh(sid)
         now = datetime.now(UTC)
         doc: Doc | None = await self._write(
             self.collection.find_one_and_update(
@@ -133,8 +110,8 @@ class Sessions:
                     "expires_at": {"$gt": now},
                 },
                 {
-                    "$set": {"refresh_hash": _digest(new), "last_used_at": now},
-                    "$push": {"previous_hashes": {"$each": [digest], "$slice": -_KEEP_PREVIOUS}},
+                    "$set": {"refresh_hash": hashed(new), "last_used_at": now},
+                    "$push": {"previous_hashes": {"$each": [digest], "$slice": -KEEP_PREVIOUS}},
                 },
                 return_document=ReturnDocument.AFTER,
             )
@@ -144,7 +121,7 @@ class Sessions:
         old: Doc | None = await self._write(self.collection.find_one({"_id": sid}))
         if old is not None and old["revoked_at"] is None:
             stored = old.get("previous_hashes", [])
-            if stored and hmac.compare_digest(stored[-1], digest) and _just_used(old, now):
+            if stored and hmac.compare_digest(stored[-1], digest) and just_used(old, now):
                 # The token rotated out moments ago: a page left (or a tab raced) before the
                 # new cookie landed. A short grace, as RFC 9700 allows, instead of signing
                 # the person out everywhere; older tokens still revoke the family.
@@ -166,11 +143,11 @@ class Sessions:
                     "revoked_at": None,
                 },
                 {
-                    "$set": {"refresh_hash": _digest(new), "last_used_at": now},
+                    "$set": {"refresh_hash": hashed(new), "last_used_at": now},
                     "$push": {
                         "previous_hashes": {
                             "$each": [current["refresh_hash"]],
-                            "$slice": -_KEEP_PREVIOUS,
+                            "$slice": -KEEP_PREVIOUS,
                         }
                     },
                 },
@@ -183,7 +160,7 @@ class Sessions:
         """Sign out the session this (current) refresh token belongs to; False if none."""
         sid = refresh_token.partition(".")[0]
         doc = await self.find(sid) if sid.startswith("ses_") else None
-        if doc is None or not hmac.compare_digest(doc["refresh_hash"], _digest(refresh_token)):
+        if doc is None or not hmac.compare_digest(doc["refresh_hash"], hashed(refresh_token)):
             return False
         await self.revoke([sid], "signed out")
         return True
