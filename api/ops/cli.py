@@ -19,6 +19,7 @@ from api.core.domain import Role
 from api.core.settings import Settings
 from api.ops.accounts_cli import add_accounts_parser, run_create_manager
 from api.ops.apikey_cli import add_apikey_parser, run_apikey
+from api.ops.banner import print_banner, print_people
 from api.ops.token_cli import add_token_revoke_parser, run_token_revoke
 
 
@@ -146,24 +147,15 @@ async def _seed(settings: Settings, uri: str, *, verbose: bool) -> int:
         print(
             "nextjob: demo company seeded" if seeded else "nextjob: database not empty; left as is"
         )
-        _print_people(people)
+        print_people(people)
     return 0
-
-
-def _print_people(people: list[tuple[str, str, str]]) -> None:
-    """The demo's sign-in names and passwords: printed this once, only hashes are kept."""
-    if not people:
-        return
-    print("Demo accounts (sign in at /signin; shown once, only their hashes are kept):")
-    for login, role, password in people:
-        print(f"  {role:<11} {login:<12} {password}")
 
 
 def _serve(settings: Settings, uri: str, *, seed: bool, phones: int = 0) -> int:
 
     if seed and settings.seed_demo:
         asyncio.run(_seed(settings, uri, verbose=True))
-        _print_banner(settings)  # the demo's tokens; never printed outside the demo
+        print_banner(settings)  # the demo's tokens; never printed outside the demo
     demo = _start_phones(settings, phones) if phones > 0 else None
     try:
         _run_uvicorn(settings, uri)
@@ -232,28 +224,6 @@ def _run_uvicorn(settings: Settings, uri: str) -> None:
 
 def _exit_cleanly(signum: int, frame: FrameType | None) -> None:
     raise SystemExit(0)
-
-
-def _print_banner(settings: Settings) -> None:
-    base = f"http://{settings.host}:{settings.port}"
-    secret = settings.signing_secret()
-    ttl = timedelta(hours=settings.token_ttl_hours)
-    print(
-        f"""
-nextjob is starting on {base}
-  start:     {base}/          (every page: board, desk, team, accounts, technician app)
-  sign in:   {base}/signin   (the demo accounts above)
-  GraphiQL:  {base}/graphql   (add header  Authorization: Bearer <token>)
-Developer tokens for GraphiQL and scripts, valid {settings.token_ttl_hours:g} h
-(more: `.venv/bin/nextjob token ROLE SUBJECT`, roles technician csr dispatcher manager integration):
-  dispatcher  {issue_token(secret, Role.DISPATCHER, "dispatch_demo", ttl)}
-  csr         {issue_token(secret, Role.CSR, "csr_demo", ttl)}
-  manager     {issue_token(secret, Role.MANAGER, "manager_demo", ttl)}
-  technician  {issue_token(secret, Role.TECHNICIAN, "tech_09", ttl)}   (tech_09, no phone sim)
-Press Ctrl-C to stop (the embedded database stops with it; data stays in {settings.data_dir}).
-""",
-        flush=True,
-    )
 
 
 if __name__ == "__main__":
