@@ -27,7 +27,7 @@ from tests.test_sessions import PASSWORD, make_account
 pytestmark = pytest.mark.slow
 
 SCREENSHOT = ROOT / "tests" / "artifacts" / "map.png"
-ASSIGNED_VIOLET = "rgb(112, 72, 232)"  # --job-ASSIGNED in web/public/map.css
+ASSIGNED_VIOLET = "rgb(112, 72, 232)"  # --job-ASSIGNED in web/public/console.css
 ON_DUTY = """mutation { goOnDuty { id currentJobId } }"""
 WINDOW_END = """query($id: ID!) { job(id: $id) { arrivalWindow { end } } }"""
 REFRIGERATION = ("refrigeration",)  # only our techs have it: routing's choices stay ours
