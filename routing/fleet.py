@@ -20,63 +20,17 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Protocol
 
 import numpy as np
 
 from routing.job_table import PRIORITY_ORDER, BoolArray, FloatArray, JobTable
 from routing.lookahead import TechAvailability
-from routing.model import TechProfile, require_aware
+from routing.model import TechProfile
+from routing.planning import FleetChoice, FleetCosts, FleetPlanner, PlanLimits
 from routing.policy import rank_jobs
 from routing.scoring import JobScorer
-from routing.travel import GeodesicTravel, TravelModel
-from routing.weights import Weights
 
-__all__ = ["FleetChoice", "FleetCosts", "FleetPlanner", "RolloutPlanner"]
-
-
-@dataclass(frozen=True, slots=True)
-class FleetCosts:
-    """What the business charges a plan, in dollars, against its expected revenue.
-
-    - drive_per_min: a tech's paid minute and the van's running cost while driving.
-    - late_per_hour: per hour a customer waits past their window's end.
-    - urgent_bonus: what making an emergency / high-priority visit is worth beyond the
-      sale (a family without heat), so a plan never leaves one for cheaper work.
-    """
-
-    drive_per_min: float = 1.0
-    late_per_hour: float = 60.0
-    urgent_bonus: tuple[tuple[str, float], ...] = (("emergency", 250.0), ("high", 60.0))
-
-
-@dataclass(frozen=True, slots=True)
-class FleetChoice:
-    """The freed tech's first job under the best plan, and why."""
-
-    tech_id: str
-    job_id: str
-    plan_value: float  # the fleet's planned value ($) with this first job
-    runner_up_job_id: str | None
-    runner_up_value: float | None
-    greedy_job_id: str  # what today's policy alone would have chosen
-    reason: str  # in a dispatcher's words
-    plans_tried: int
-
-
-class FleetPlanner(Protocol):
-    """Chooses a freed tech's next job by planning the whole fleet."""
-
-    def choose(
-        self,
-        freed: TechProfile,
-        others: Sequence[TechAvailability],
-        jobs: JobTable,
-        now: datetime,
-        names: dict[str, str] | None = None,
-    ) -> FleetChoice | None:
-        """The first job of the best plan; None when there is nothing to plan in time."""
-        ...
+__all__ = ["FleetChoice", "FleetCosts", "FleetPlanner", "PlanLimits", "RolloutPlanner"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,27 +40,11 @@ class _Taken:
     arrive_s: float
 
 
-class RolloutPlanner:
+@dataclass(kw_only=True)
+class RolloutPlanner(PlanLimits):
     """The `FleetPlanner`: greedy rollouts of the fleet from each of a few first jobs."""
 
-    def __init__(
-        self,
-        *,
-        candidates: int = 4,
-        horizon_min: float = 120.0,
-        budget_ms: float = 150.0,
-        max_jobs: int = 3000,
-        costs: FleetCosts | None = None,
-        weights: Weights | None = None,
-        travel: TravelModel | None = None,
-    ) -> None:
-        self.candidates = candidates
-        self.max_jobs = max_jobs  # beyond this board size a plan cannot fit its budget
-        self.horizon_min = horizon_min
-        self.budget_s = budget_ms / 1000.0
-        self.costs = costs or FleetCosts()
-        self.weights = weights or Weights()
-        self.travel = travel or GeodesicTravel()
+    candidates: int = 4
 
     def choose(
         self,
@@ -116,8 +54,7 @@ class RolloutPlanner:
         now: datetime,
         names: dict[str, str] | None = None,
     ) -> FleetChoice | None:
-        require_aware("now", now)
-        if len(jobs) > self.max_jobs:
+        if self.out_of_reach(jobs, now):
             return None
         deadline = time.perf_counter() + self.budget_s
         firsts = rank_jobs(freed, jobs, now, travel=self.travel, weights=self.weights)

@@ -26,13 +26,11 @@ from typing import Any
 
 import numpy as np
 
-from routing.fleet import FleetChoice, FleetCosts
 from routing.job_table import PRIORITY_ORDER, FloatArray, JobTable
 from routing.lookahead import TechAvailability
-from routing.model import TechProfile, require_aware
+from routing.model import TechProfile
+from routing.planning import FleetChoice, PlanLimits
 from routing.scoring import JobScorer
-from routing.travel import GeodesicTravel, TravelModel
-from routing.weights import Weights
 
 __all__ = ["OrToolsPlanner"]
 
@@ -45,27 +43,11 @@ class _Stop:
     job: int  # index into the candidate table
 
 
-class OrToolsPlanner:
+@dataclass(kw_only=True)
+class OrToolsPlanner(PlanLimits):
     """The `FleetPlanner` solved as a VRP with optional jobs and time windows (OR-Tools)."""
 
-    def __init__(
-        self,
-        *,
-        max_nodes: int = 40,
-        horizon_min: float = 120.0,
-        budget_ms: float = 150.0,
-        max_jobs: int = 3000,
-        costs: FleetCosts | None = None,
-        weights: Weights | None = None,
-        travel: TravelModel | None = None,
-    ) -> None:
-        self.max_nodes = max_nodes
-        self.horizon_min = horizon_min
-        self.budget_s = budget_ms / 1000.0
-        self.max_jobs = max_jobs
-        self.costs = costs or FleetCosts()
-        self.weights = weights or Weights()
-        self.travel = travel or GeodesicTravel()
+    max_nodes: int = 40
 
     def choose(
         self,
@@ -75,8 +57,7 @@ class OrToolsPlanner:
         now: datetime,
         names: dict[str, str] | None = None,
     ) -> FleetChoice | None:
-        require_aware("now", now)
-        if len(jobs) > self.max_jobs:
+        if self.out_of_reach(jobs, now):
             return None
         # Optional (see the module docstring); imported before the clock starts, as the
         # first import alone can take longer than a plan's budget.
