@@ -9,10 +9,12 @@ import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 from websockets.asyncio.client import connect
 
+from api.customers.wording import clock_time
 from api.persistence.store import Store
 from mobile_contract import operation
 from tests.booking import booked_for as assigned_job
@@ -117,9 +119,11 @@ async def test_late_call_kept_with_overtime_and_the_tech_hears_it(
         resolved = await dispatcher.execute(RESOLVE, {"a": alert_id, "o": "KEEP_WITH_OVERTIME"})
         assert resolved["resolveLateCall"]["resolution"] == "KEEP_WITH_OVERTIME"
         outcome = await thread.next()
-        assert "overtime approved" in outcome[-1]["text"]
     tech_doc = await store.technicians.find_one({"_id": "tech_l"})
     assert tech_doc is not None and tech_doc["overtime_until"] > datetime.now(UTC)
+    # Told on the company's clock (America/Chicago by default), as the app shows times.
+    until = clock_time(tech_doc["overtime_until"].replace(tzinfo=UTC), ZoneInfo("America/Chicago"))
+    assert outcome[-1]["text"] == f"Keep it: overtime approved until {until}."
     job = await store.jobs.find_one({"_id": job_id})
     assert job is not None and job["active_tech_id"] == "tech_l"
 

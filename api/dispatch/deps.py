@@ -125,9 +125,10 @@ def acting_tech(actor: Principal) -> str:
 
 
 async def tell_customer(
-    d: Dispatch, job: Doc, kind: str, text: str, *, eta: datetime | None = None
+    d: Dispatch, job: Doc, kind: str, text: str | None = None, *, eta: datetime | None = None
 ) -> None:
-    """Notify the job's customer (where customers are told: not in the simulator)."""
+    """Notify the job's customer (where customers are told: not in the simulator). Known
+    kinds take their words, in the company's time, from `api.customers.wording`."""
     if d.notifier is not None:
         await d.notifier.notify(job, kind, text, eta=eta)
 

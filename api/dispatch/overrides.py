@@ -207,8 +207,4 @@ async def reschedule(
 
 async def tell_rescheduled(d: Dispatch, fresh: Doc) -> None:
     """Tell the customer the new window of their moved visit."""
-    start, end = fresh["window_start"], fresh["window_end"]
-    moved_to = f"{start:%a %d %b %H:%M}-{end:%H:%M} UTC"
-    await tell_customer(
-        d, fresh, "rescheduled", f"Your visit has moved to {moved_to}. Sorry!", eta=start
-    )
+    await tell_customer(d, fresh, "rescheduled", eta=fresh["window_start"])

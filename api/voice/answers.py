@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from api.core.errors import Conflict
 from api.core.events import EventType
 from api.core.principal import Principal
 from api.core.validation import identifier, text
+from api.customers.wording import clock_time
 from api.dispatch.assignment import dispatch_idle
 from api.dispatch.deps import Dispatch
 from api.dispatch.handback import release
 from api.persistence import lookups
+from api.persistence.company import read_company
 from api.persistence.store import Doc
 from api.voice.alerts import AlertBoard, AlertKind, AlertStatus, LateCallOutcome
 from api.voice.speak_up import grant_overtime
@@ -59,7 +62,9 @@ async def resolve_late_call(
         if accepted is not None and accepted > until:
             until = accepted
         await grant_overtime(d, actor, tech_id, until, "late call kept")
-        message = f"Keep it: overtime approved until {until:%H:%M} UTC."
+        zone = ZoneInfo((await read_company(d.store, d.settings)).timezone)
+        # The tech reads it in the van: the company's clock, as on the rest of the app.
+        message = f"Keep it: overtime approved until {clock_time(until, zone)}."
     else:
         await release(
             d,

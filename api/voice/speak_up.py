@@ -63,8 +63,7 @@ async def report_running_late(
         await board.raise_alert(
             tech_id, AlertKind.RUNNING_LATE, why, job_id=job["_id"], minutes=minutes
         )
-        message = f"Your technician is running late; new arrival {eta:%H:%M} UTC."
-        await tell_customer(d, updated, "running_late", message, eta=eta)
+        await tell_customer(d, updated, "running_late", eta=eta)
     await publish_job(d, updated)
     return updated
 
