@@ -214,5 +214,6 @@ class TeamMutation:
             now=ctx.dispatch.clock(),
             actor=ctx.viewer().as_actor(),
         )
+        ctx.dispatch.zone.set(saved.timezone)  # this process's "today" follows at once
         await _announce(ctx, "company", saved.version)
         return Company.of(saved)

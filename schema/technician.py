@@ -7,7 +7,6 @@ from datetime import datetime
 import strawberry
 
 from api.core import domain
-from api.core.clock import company_day
 from api.persistence.store import Doc
 from schema.context import Info
 from schema.enums import TechStatus
@@ -63,9 +62,9 @@ class Technician:
         ),
         extensions=allow(Staff),
     )
-    def declines_today(self, info: Info) -> int:
+    async def declines_today(self, info: Info) -> int:
         ctx = info.context
-        today = company_day(ctx.dispatch.clock(), ctx.settings.timezone)
+        today = await ctx.dispatch.zone.today(ctx.dispatch.clock)
         return len(self._declined) if self._declined_day == today else 0
 
     @strawberry.field(

@@ -68,9 +68,10 @@ async def test_reassigned_late_call_is_no_decline_and_not_offered_back(
     assert job is not None and job["status"] == "booked" and job.get("tech_id") is None
 
 
-def _zone_on_another_day() -> str:
-    """A time zone whose date differs from UTC's right now."""
-    today = datetime.now(UTC).date()
+def _zone_on_another_day(than: str = "UTC") -> str:
+    """A time zone whose date differs from the date in `than` right now (UTC+14 and
+    UTC-11 between them are always on another day than any zone in the Americas)."""
+    today = datetime.now(ZoneInfo(than)).date()
     for zone in ("Pacific/Kiritimati", "Pacific/Pago_Pago"):
         if datetime.now(ZoneInfo(zone)).date() != today:
             return zone
@@ -103,6 +104,32 @@ async def test_declines_today_is_the_companys_day(far_api: ApiProcess, store: St
         assert (await d.execute(TECH, {"id": "tech_z"}))["technician"]["declinesToday"] == 1
     finally:
         for c in (csr, tech, d):
+            await c.close()
+
+
+UPDATE_COMPANY = """mutation($input: CompanyInput!) {
+  updateCompany(input: $input) { timezone } }"""
+
+
+async def test_the_day_follows_the_zone_a_manager_saves(api: ApiProcess, store: Store) -> None:
+    """A manager moves the company to another zone on the Team page: declines are kept
+    and counted on that zone's day, not the process's default (America/Chicago)."""
+    zone = _zone_on_another_day(than="America/Chicago")
+    await add_tech(store, "tech_tz", status="available")
+    manager = Client(api.base_url, token("manager", "m"))
+    csr = Client(api.base_url, token("csr", "c"))
+    tech = Client(api.base_url, token("technician", "tech_tz"))
+    try:
+        saved = await manager.execute(UPDATE_COMPANY, {"input": {"timezone": zone}})
+        assert saved["updateCompany"]["timezone"] == zone
+        job_id = await booked_for(store, csr, "tech_tz")
+        await tech.execute(operation("DeclineJob"), {"jobId": job_id, "reason": "no ladder"})
+        doc = await store.technicians.find_one({"_id": "tech_tz"})
+        assert doc is not None
+        assert doc["declined_day"] == datetime.now(ZoneInfo(zone)).date().isoformat()
+        assert (await manager.execute(TECH, {"id": "tech_tz"}))["technician"]["declinesToday"] == 1
+    finally:
+        for c in (manager, csr, tech):
             await c.close()
 
 

@@ -59,6 +59,7 @@ async def dispatch_tech(d: Dispatch, tech_id: str, *, slot_opened: bool = False)
     tech = await lookups.technician_or_none(d.store, tech_id)
     if tech is None:
         return None
+    await d.zone.current()  # `today` below reads the kept zone
     d.techs.apply(tech)
     await d.positions.overlay([tech])
     for _ in range(max(1, d.settings.max_candidates)):
@@ -131,6 +132,7 @@ async def dispatch_idle(d: Dispatch) -> int:
 async def _assign_idle(d: Dispatch) -> int:
     # The batch is decided under the lock and its picks claimed; the writes run outside
     # it, so a single tech's decision (a completion) never waits on the batch's writes.
+    await d.zone.current()  # `today` below reads the kept zone
     async with d.lock:
         techs = await d.techs.current()
         prior = CompanyPrior.from_techs(techs)
@@ -175,4 +177,4 @@ async def request_batch(d: Dispatch) -> None:
 
 def today(d: Dispatch) -> str:
     """The company's day now (what a tech's kept-off jobs are keyed by)."""
-    return company_day(d.clock(), d.settings.timezone)
+    return company_day(d.clock(), d.zone.name)

@@ -45,6 +45,7 @@ async def route_booked(d: Dispatch, job: Doc) -> None:
     if not d.batches.started or d.policy is not Policy.REVENUE:
         await dispatch_idle(d)  # the simulator's baselines and scripts, as before
         return
+    await d.zone.current()  # `today` below reads the kept zone
     async with d.lock:
         techs = await d.techs.current()
         free = [t for t in techs if t["status"] == TechStatus.AVAILABLE.value]

@@ -21,6 +21,7 @@ from api.core.settings import Settings
 from api.customers.notifications import Notifier
 from api.customers.timing import CustomerTiming
 from api.dispatch.coalesce import Coalescer
+from api.dispatch.company_zone import CompanyZone
 from api.dispatch.open_jobs import OpenJobIndex
 from api.dispatch.positions import PositionPath
 from api.dispatch.settled import settle_alerts
@@ -66,6 +67,10 @@ class Dispatch:
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     flagged: dict[str, str] = field(default_factory=dict)
     batches: Coalescer = field(default_factory=Coalescer)
+    zone: CompanyZone = field(init=False)  # the company's time zone, as saved
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "zone", CompanyZone(self.store, self.settings))
 
     @classmethod
     def build(

@@ -3,7 +3,6 @@ together (declines, reassigned late calls, dispatcher unassign, silent phones)."
 
 from __future__ import annotations
 
-from api.core.clock import company_day
 from api.core.domain import TechStatus
 from api.core.events import EventType
 from api.core.principal import Principal
@@ -40,7 +39,7 @@ async def release(
     inc: dict[str, float] = {}
     if remember_decline or keep_away:
         tech_doc = await lookups.technician(d.store, tech_id)
-        today = company_day(d.clock(), d.settings.timezone)
+        today = await d.zone.today(d.clock)
         fresh = tech_doc.get("declined_day") == today
         field = "declined_today" if remember_decline else "kept_away_today"
         lists = {f: tech_doc.get(f, []) if fresh else [] for f in _TODAY_LISTS}

@@ -86,7 +86,7 @@ async def flag_unassignable(d: Dispatch) -> int:
     reason); close those whose reason has gone. How many were raised."""
     await d.open_jobs.ensure_fresh()
     jobs = list(d.open_jobs.table().jobs)
-    now, tz = d.clock(), d.settings.timezone
+    now, tz = d.clock(), await d.zone.current()
     techs = await lookups.all_technicians(d.store) if jobs else []
     working = [w for t in techs if (w := working_today(t, now, tz)) is not None]
     roster = [frozenset(t.get("skills", ())) for t in techs]
@@ -112,7 +112,7 @@ async def flag_unassignable(d: Dispatch) -> int:
 async def flag_job(d: Dispatch, job: OpenJob, techs: list[Doc]) -> bool:
     """The booking's own check, on one job (the full pass runs with the background
     batch): raise its alert if no technician can take it today. Whether it is stuck."""
-    now, tz = d.clock(), d.settings.timezone
+    now, tz = d.clock(), await d.zone.current()
     working = [w for t in techs if (w := working_today(t, now, tz)) is not None]
     roster = [frozenset(t.get("skills", ())) for t in techs]
     found = stuck_reason(job, working, roster, now)

@@ -166,7 +166,7 @@ class LookaheadPlanner:
             if job.get("active_tech_id"):
                 active[job["active_tech_id"]] = job
         prior = CompanyPrior.from_techs(techs)
-        today = company_day(now, self.service.settings.timezone)  # declines are per day
+        today = company_day(now, await self.service.zone.current())  # declines are per day
         by_id = {t["_id"]: t for t in techs}
         expected: dict[str, tuple[str, datetime]] = {}
         for tech_id, job in active.items():
