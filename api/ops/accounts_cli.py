@@ -17,9 +17,9 @@ from api.access.accounts import Accounts
 from api.access.passwords import generate_password
 from api.access.sessions import Sessions
 from api.core.domain import Role
-from api.core.errors import NextjobError
 from api.core.principal import Principal
 from api.core.settings import Settings
+from api.ops.store_cli import with_store
 from api.persistence.store import Store
 
 CLI: Principal = Principal(role=Role.MANAGER, subject="system:cli")
@@ -53,8 +53,8 @@ def _read_password() -> str:
 
 async def run_create_manager(settings: Settings, uri: str, args: argparse.Namespace) -> int:
     password = _read_password()
-    store = Store(uri, settings.db_name)
-    try:
+
+    async def work(store: Store) -> None:
         accounts = _accounts(store)
         await accounts.ensure_indexes()
         await store.ensure_indexes()
@@ -66,13 +66,9 @@ async def run_create_manager(settings: Settings, uri: str, args: argparse.Namesp
             password=password,
             must_change_password=False,
         )
-    except NextjobError as exc:
-        print(f"nextjob: {exc.message}", file=sys.stderr)
-        return 1
-    finally:
-        await store.close()
-    print(f"manager account {doc['login']} created ({doc['_id']}); sign in at /signin")
-    return 0
+        print(f"manager account {doc['login']} created ({doc['_id']}); sign in at /signin")
+
+    return await with_store(settings, uri, work)
 
 
 async def seed_demo_accounts(store: Store) -> list[tuple[str, str, str]]:

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from api.access.apikeys import ApiKeys, parse_scopes
-from api.core.errors import NextjobError
 from api.core.settings import Settings
+from api.ops.store_cli import with_store
 from api.ops.token_cli import announce_revoked
+
+if TYPE_CHECKING:
+    from api.persistence.store import Store
 
 
 def add_apikey_parser(sub: Any) -> None:
@@ -28,11 +30,8 @@ def add_apikey_parser(sub: Any) -> None:
 
 
 async def run_apikey(settings: Settings, uri: str, args: argparse.Namespace) -> int:
-    from api.persistence.store import Store
-
-    store = Store(uri, settings.db_name)
-    keys = ApiKeys(store.db["api_keys"])
-    try:
+    async def work(store: Store) -> None:
+        keys = ApiKeys(store.db["api_keys"])
         await keys.ensure_indexes()
         if args.action == "create":
             doc, key = await keys.create(args.name, parse_scopes(args.scopes), args.created_by)
@@ -46,9 +45,5 @@ async def run_apikey(settings: Settings, uri: str, args: argparse.Namespace) -> 
             doc = await keys.revoke(args.id)
             await announce_revoked(settings, f"sub:{doc['_id']}")
             print(f"{doc['_id']} revoked at {doc['revoked_at']:%Y-%m-%d %H:%M:%S}Z")
-    except NextjobError as exc:
-        print(f"nextjob: {exc.message}", file=sys.stderr)
-        return 1
-    finally:
-        await store.close()
-    return 0
+
+    return await with_store(settings, uri, work)

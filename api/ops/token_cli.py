@@ -8,12 +8,14 @@ at once; without Redis, processes stop accepting it within the revocation cache 
 from __future__ import annotations
 
 import argparse
-import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from api.access.tokens import RevokedTokens, unverified_token_id
-from api.core.errors import NextjobError
 from api.core.settings import Settings
+from api.ops.store_cli import with_store
+
+if TYPE_CHECKING:
+    from api.persistence.store import Store
 
 
 def add_token_revoke_parser(sub: Any) -> None:
@@ -23,10 +25,7 @@ def add_token_revoke_parser(sub: Any) -> None:
 
 
 async def run_token_revoke(settings: Settings, uri: str, args: argparse.Namespace) -> int:
-    from api.persistence.store import Store
-
-    store = Store(uri, settings.db_name)
-    try:
+    async def work(store: Store) -> None:
         if args.token.count(".") == 2:
             jti, expires_at = unverified_token_id(settings.signing_secret(), args.token)
         else:
@@ -36,12 +35,8 @@ async def run_token_revoke(settings: Settings, uri: str, args: argparse.Namespac
         await tokens.revoke(jti, expires_at, args.by)
         await announce_revoked(settings, f"jti:{jti}")
         print(f"token {jti} revoked")
-    except NextjobError as exc:
-        print(f"nextjob: {exc.message}", file=sys.stderr)
-        return 1
-    finally:
-        await store.close()
-    return 0
+
+    return await with_store(settings, uri, work)
 
 
 async def announce_revoked(settings: Settings, credential_key: str) -> None:
