@@ -24,7 +24,7 @@ from schema.context import Info
 from schema.permissions import BoardReader, Dispatcher, Staff, allow
 from schema.technician import Technician
 from schema.types import Job
-from schema.voice import Alert
+from schema.voice_types import Alert
 
 
 @strawberry.enum(description="What a board update carries.")

@@ -78,6 +78,17 @@ class Technician:
         until = self._overtime_until
         return until if until is not None and until > info.context.dispatch.clock() else None
 
+    @strawberry.field(
+        description=(
+            "Dispatch asked the tech to stay on until then (null when not asked, when "
+            "answered by accepted overtime, or when it has passed). The tech's app offers "
+            '"Accept overtime" while it is set.'
+        ),
+    )
+    def overtime_asked_until(self, info: Info) -> datetime | None:
+        asked: datetime | None = self._doc.get("overtime_asked_until")
+        return asked if asked is not None and asked > info.context.dispatch.clock() else None
+
     @strawberry.field(description="Results to date.", extensions=allow(Staff))
     def stats(self) -> TechnicianStats:
         return TechnicianStats(

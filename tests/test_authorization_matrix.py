@@ -77,6 +77,7 @@ TABLE: dict[tuple[str, str], set[str]] = {
     ("mutation", "replyToTechnician"): DISPATCH,
     ("mutation", "acknowledgeAlert"): DISPATCH,
     ("mutation", "resolveLateCall"): DISPATCH,
+    ("mutation", "askOvertime"): DISPATCH,
     ("mutation", "createApiKey"): {MGR},
     ("mutation", "revokeApiKey"): {MGR},
     # The team, skills and company settings (issue 12).

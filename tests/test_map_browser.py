@@ -7,7 +7,7 @@ The page talks only to the public GraphQL API; the test drives the rest of the c
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -213,3 +213,22 @@ async def test_sending_a_tech_without_the_skill_takes_an_explicit_tick(
     job = await store.jobs.find_one({"_id": job_id}) or {}
     assert job["active_tech_id"] == "tech_hv"
     assert job["assignment"]["overridden_skills"] == ["solar"]
+
+
+async def test_a_tech_near_shift_end_can_be_asked_to_stay(
+    api: ApiProcess, store: Store, page: Page
+) -> None:
+    """The board's shift-end alert carries "Ask to stay until ...": the ask is recorded
+    on the tech (their app then offers it) and said in their thread."""
+    await add_tech(store, "tech_late", skills=REFRIGERATION, status="available")
+    ends = (datetime.now(UTC) + timedelta(minutes=20)).replace(microsecond=0)
+    await store.technicians.update_one({"_id": "tech_late"}, {"$set": {"shift_ends_at": ends}})
+
+    await open_board(page, api)
+    alert = page.locator('#alerts [data-alert-id="shift-tech_late"]')
+    await alert.get_by_role("button", name="Ask to stay until").click()
+    await expect(page.locator("#toast")).to_contain_text("to stay until")
+    tech = await store.technicians.find_one({"_id": "tech_late"}) or {}
+    assert tech["overtime_asked_until"].replace(tzinfo=UTC) == ends + timedelta(hours=1)
+    said = await store.db["messages"].find_one({"tech_id": "tech_late"}) or {}
+    assert said.get("text", "").startswith("Can you stay until")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -28,6 +29,9 @@ TRACKING = """query($id: ID!) { job(id: $id) { trackingUrl } }"""
 ALERTS = """{ alerts { kind text technicianId jobId } }"""
 REPLY = """
 mutation($t: ID!, $text: String!) { replyToTechnician(technicianId: $t, text: $text) { id } }
+"""
+ASK_OVERTIME = """
+mutation($t: ID!, $u: DateTime!) { askOvertime(technicianId: $t, until: $u) { id } }
 """
 
 # Counts the app's live geolocation watches (watchPosition minus clearWatch).
@@ -127,11 +131,15 @@ async def test_vent_late_call_running_late_and_decline_reach_the_board(
     assert alerts["DECLINED"]["text"] == "No ladder tall enough"
     assert (await store.jobs.find_one({"_id": first}) or {})["status"] == "booked"
 
-    # Dispatch answers in the thread and asks for overtime; the tech accepts it.
-    text = "Can you take overtime tonight?"
+    # Dispatch answers in the thread, then asks for overtime; the tech accepts the time
+    # asked, which the app offers first.
+    text = "Thanks, noted"
     await dispatcher.execute(REPLY, {"t": TECH, "text": text})
     await expect(page.locator("#thread")).to_contain_text(text)
     await expect(page.locator("#notice")).to_contain_text(text)
+    until = (datetime.now(UTC) + timedelta(hours=2)).replace(second=0, microsecond=0)
+    await dispatcher.execute(ASK_OVERTIME, {"t": TECH, "u": until.isoformat()})
+    await expect(page.locator("#thread")).to_contain_text("Can you stay until")
     await tap(page, "overtime")
     await page.locator("#ask-ok").tap()
 
@@ -139,6 +147,7 @@ async def test_vent_late_call_running_late_and_decline_reach_the_board(
         tech = await store.technicians.find_one({"_id": TECH})
         return tech and tech.get("overtime_until")
 
-    await eventually(overtime, "overtime accepted")
+    accepted = await eventually(overtime, "overtime accepted")
+    assert accepted.replace(tzinfo=UTC) == until  # the asked time, offered first
     await expect(page.locator("#pending")).to_have_count(0)
     phone.wire.assert_only_trusted_documents()

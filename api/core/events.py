@@ -30,6 +30,7 @@ class EventType(StrEnum):
     TECH_BREAK = "technician.break"
     TECH_BACK = "technician.back"
     TECH_OVERTIME = "technician.overtime"
+    TECH_OVERTIME_ASKED = "technician.overtime_asked"
     # The office: people, skills, customers, the company.
     COMPANY_UPDATED = "company.updated"
     CUSTOMER_CREATED = "customer.created"

@@ -13,11 +13,13 @@ from pymongo import ReturnDocument, UpdateOne
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import DuplicateKeyError
 
-from api.core.domain import JobStatus
+from api.core.domain import JobStatus, TechStatus
 from api.core.errors import Conflict
 from api.core.events import EventType
 from api.persistence.documents import geo_point
 from api.persistence.store import Doc, Store
+
+ON_DUTY = [s.value for s in (TechStatus.AVAILABLE, TechStatus.BUSY, TechStatus.ON_BREAK)]
 
 
 async def customer_id(store: Store, name: str, phone: str, now: datetime) -> str:
@@ -141,16 +143,34 @@ async def overtime(
     actor: dict[str, str],
     reason: str,
 ) -> Doc | None:
-    """The technician works until `until`, logged; None if there is no such technician."""
+    """The technician works until `until` (which answers any ask), logged; None if there
+    is no such technician."""
     return await _logged_update(
         store,
         "technician",
         {"_id": tech_id},
-        {"overtime_until": until},
+        {"overtime_until": until, "overtime_asked_until": None},
         now=now,
         actor=actor,
         event_type=EventType.TECH_OVERTIME,
         data={"until": until, "reason": reason},
+    )
+
+
+async def overtime_asked(
+    store: Store, tech_id: str, until: datetime, *, now: datetime, actor: dict[str, str]
+) -> Doc | None:
+    """Dispatch asks the technician to stay until `until`, logged; None if there is no
+    such technician on duty (off duty or deactivated: nobody to ask)."""
+    return await _logged_update(
+        store,
+        "technician",
+        {"_id": tech_id, "status": {"$in": ON_DUTY}},
+        {"overtime_asked_until": until},
+        now=now,
+        actor=actor,
+        event_type=EventType.TECH_OVERTIME_ASKED,
+        data={"until": until},
     )
 
 

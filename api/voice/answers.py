@@ -2,22 +2,44 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from api.core.errors import Conflict
+from api.core.errors import Conflict, InvalidInput, NotFound
 from api.core.events import EventType
 from api.core.principal import Principal
 from api.core.validation import identifier, text
 from api.customers.wording import clock_time
 from api.dispatch.assignment import dispatch_idle
-from api.dispatch.deps import Dispatch
+from api.dispatch.deps import Dispatch, publish_tech
 from api.dispatch.handback import release
-from api.persistence import lookups
-from api.persistence.company import read_company
+from api.persistence import lookups, updates
 from api.persistence.store import Doc
 from api.voice.alerts import AlertBoard, AlertKind, AlertStatus, LateCallOutcome
 from api.voice.speak_up import grant_overtime
+
+
+async def ask_overtime(
+    d: Dispatch, board: AlertBoard, actor: Principal, tech_id: str, until: datetime
+) -> Doc:
+    """Ask an on-duty tech to stay until `until` (at most 8 hours on): recorded on the
+    tech, so their app offers "Accept overtime", and said in their thread."""
+    identifier(tech_id, "technicianId")
+    now = d.clock()
+    if until.tzinfo is None:
+        raise InvalidInput("until needs a time zone offset", "until")
+    if not now < until <= now + timedelta(hours=8):
+        raise InvalidInput("overtime must end within the next 8 hours", "until")
+    if await lookups.technician_or_none(d.store, tech_id) is None:
+        raise NotFound(f"technician {tech_id} not found")
+    tech = await updates.overtime_asked(d.store, tech_id, until, now=now, actor=actor.as_actor())
+    if tech is None:
+        raise Conflict("only a technician on duty can be asked to stay on")
+    await publish_tech(d, tech)
+    zone = ZoneInfo(await d.zone.current())
+    ask = f"Can you stay until {clock_time(until, zone)}? Tap Accept overtime if you can."
+    await board.post(tech_id, actor, "to_tech", ask, None)
+    return tech
 
 
 async def reply(
@@ -62,7 +84,7 @@ async def resolve_late_call(
         if accepted is not None and accepted > until:
             until = accepted
         await grant_overtime(d, actor, tech_id, until, "late call kept")
-        zone = ZoneInfo((await read_company(d.store, d.settings)).timezone)
+        zone = ZoneInfo(await d.zone.current())
         # The tech reads it in the van: the company's clock, as on the rest of the app.
         message = f"Keep it: overtime approved until {clock_time(until, zone)}."
     else:

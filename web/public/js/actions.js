@@ -187,6 +187,14 @@ export function alertActions(alert) {
     act('Keep (overtime)', () => gql(Q.RESOLVE_LATE_CALL, { alertId: alert.id, outcome: 'KEEP_WITH_OVERTIME' }).then((d) => d.resolveLateCall), 'primary');
     act('Reassign', () => gql(Q.RESOLVE_LATE_CALL, { alertId: alert.id, outcome: 'REASSIGN' }).then((d) => d.resolveLateCall));
   }
+  if (alert.kind === 'SHIFT_END') {
+    // An hour past the shift's end (or from now, when it has passed): the tech's app
+    // offers "Accept overtime" with that time first; the answer shows as overtime.
+    const until = new Date(Math.max(Date.parse(board.techs.get(alert.technicianId)?.shiftEndsAt ?? '') || 0, Date.now()) + 3_600_000);
+    act(`Ask to stay until ${clock(until.toISOString())}`, () => gql(Q.ASK_OVERTIME, { technicianId: alert.technicianId, until: until.toISOString() })
+      .then(() => { toast(`Asked ${board.techs.get(alert.technicianId)?.name ?? 'the technician'} to stay until ${clock(until.toISOString())}`); return null; }));
+  }
+  if (alert.derived) return h('div', { class: 'alert-actions' }, buttons); // the page's own: nothing to answer
   if (alert.status === 'OPEN') act('Acknowledge', () => gql(Q.ACKNOWLEDGE, { alertId: alert.id }).then((d) => d.acknowledgeAlert));
   buttons.push(h('button', { type: 'button', class: 'small', onclick: () => openReply(alert) }, 'Reply'));
   return h('div', { class: 'alert-actions' }, buttons);

@@ -54,7 +54,7 @@ function alertItem(alert, onSelectJob) {
       h('time', { datetime: alert.createdAt, class: 'muted' }, `${duration(minutesSince(alert.createdAt))} ago`)),
     h('p', { class: 'alert-text' }, alert.text, alert.minutes ? h('span', { class: 'muted' }, ` · ${alert.minutes} min late`) : null),
     job ? h('button', { type: 'button', class: 'link', onclick: () => onSelectJob(job.id) }, `${job.problem} · ${job.address}`) : null,
-    alert.derived ? null : alertActions(alert));
+    alertActions(alert));
 }
 
 function jobItem(job, onSelectJob) {

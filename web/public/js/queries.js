@@ -81,6 +81,11 @@ export const REPLY = `mutation Reply($technicianId: ID!, $text: String!, $alertI
   replyToTechnician(technicianId: $technicianId, text: $text, alertId: $alertId) { id }
 }`;
 
+export const ASK_OVERTIME = `mutation AskOvertime($technicianId: ID!, $until: DateTime!) {
+  askOvertime(technicianId: $technicianId, until: $until) { ...TechF }
+}
+${TECH}`;
+
 export const RESOLVE_LATE_CALL = `mutation Resolve($alertId: ID!, $outcome: LateCallOutcome!) {
   resolveLateCall(alertId: $alertId, outcome: $outcome) { ...AlertF }
 }

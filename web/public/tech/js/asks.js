@@ -41,7 +41,10 @@ export function questions(act, now) {
       // From the shift's end (or now), in whole hours, within the server's 8-hour limit.
       const from = Math.max(Date.now(), Date.parse(me?.shiftEndsAt ?? '') || 0);
       const limit = Date.now() + 8 * HOUR - 60_000;
-      const choices = [1, 2, 3, 4].map((n) => new Date(Math.min(from + n * HOUR, limit)));
+      const asked = Date.parse(me?.overtimeAskedUntil ?? '');
+      const hours = [1, 2, 3, 4].map((n) => Math.min(from + n * HOUR, limit));
+      // What dispatch asked for comes first; the whole hours after the shift follow.
+      const choices = [...new Set(asked > Date.now() ? [asked, ...hours] : hours)].map((t) => new Date(t));
       const got = await ask('Accept overtime', [
         { name: 'until', label: 'Work until', type: 'select', options: choices.map((d) => [d.toISOString(), fmt.format(d)]) },
       ], 'Accept');

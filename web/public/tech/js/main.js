@@ -83,6 +83,7 @@ function onMessages({ myMessages }) {
     notice(`Dispatch: ${fresh.at(-1).text}`);
     announce('Dispatch', fresh.at(-1).text);
   }
+  if (fresh.length) loadMe(); // dispatch may have asked for overtime: read it from the server
   render();
 }
 
@@ -115,6 +116,7 @@ function applied(action, data) {
     state.me = { ...state.me, ...data[field] };
     save('me', state.me);
   }
+  if (action.name === 'AcceptOvertime') state.me = { ...state.me, overtimeAskedUntil: null }; // answered
   render();
 }
 
@@ -148,10 +150,12 @@ function goOnDuty() {
 
 // ---- screens ------------------------------------------------------------------------------
 
+// Offered when dispatch asked (the server's overtimeAskedUntil), or near the shift's end
+// so a tech can offer to stay on before anyone asks.
 function overtimeAsked() {
+  const asked = Date.parse(state.me?.overtimeAskedUntil ?? '');
   const ends = Date.parse(state.me?.shiftEndsAt ?? '');
-  const last = state.messages.filter((m) => m.toTechnician).at(-1);
-  return (ends && ends - Date.now() < 90 * 60_000) || /overtime/i.test(last?.text ?? '');
+  return asked > Date.now() || (ends && ends - Date.now() < 90 * 60_000);
 }
 
 function screen() {
