@@ -112,7 +112,7 @@ async def _first_job(base_url: str) -> tuple[list[float], list[float]]:
                     else:
                         await page.evaluate("navigator.serviceWorker.ready")
                         await page.reload()
-                    await page.wait_for_function("globalThis.__firstJobMs !== undefined")
+                    await page.wait_for_function("() => globalThis.__firstJobMs !== undefined")
                     times.append(float(await page.evaluate("globalThis.__firstJobMs")))
                 await context.close()
         finally:
