@@ -52,6 +52,10 @@ class Role(StrEnum):
 ACTIVE_STATUSES: Final = (JobStatus.ASSIGNED, JobStatus.EN_ROUTE, JobStatus.ON_SITE)
 OPEN_STATUSES: Final = (JobStatus.BOOKED,)
 FINAL_STATUSES: Final = (JobStatus.COMPLETED, JobStatus.CANCELLED, JobStatus.RESCHEDULED)
+# A technician at work today (a break included), as stored.
+ON_DUTY_STATUSES: Final = tuple(
+    s.value for s in (TechStatus.AVAILABLE, TechStatus.BUSY, TechStatus.ON_BREAK)
+)
 
 # Typical on-site minutes by kind, used when the booking does not say.
 DEFAULT_DURATION_MIN: Final = {

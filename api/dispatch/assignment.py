@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 
-from api.core.clock import company_day
 from api.core.domain import TechStatus
 from api.core.errors import Conflict
 from api.core.events import EventType
@@ -23,7 +22,7 @@ from api.dispatch.stuck import flag_unassignable
 from api.persistence import lookups
 from api.persistence.store import Doc
 from api.persistence.transitions import move_job_and_tech
-from routing import Decision, TechProfile, assign_batch
+from routing import Decision, JobTable, OpenJob, TechProfile, assign_batch
 
 
 async def assign(d: Dispatch, actor: Principal, job_id: str, tech_id: str, reasons: Doc) -> Doc:
@@ -59,7 +58,7 @@ async def dispatch_tech(d: Dispatch, tech_id: str, *, slot_opened: bool = False)
     tech = await lookups.technician_or_none(d.store, tech_id)
     if tech is None:
         return None
-    await d.zone.current()  # `today` below reads the kept zone
+    day = await d.zone.today(d.clock)
     d.techs.apply(tech)
     await d.positions.overlay([tech])
     for _ in range(max(1, d.settings.max_candidates)):
@@ -71,7 +70,7 @@ async def dispatch_tech(d: Dispatch, tech_id: str, *, slot_opened: bool = False)
             techs = await d.techs.known()
             prior = CompanyPrior.from_techs(techs)
             await d.open_jobs.ensure_fresh()
-            profile = tech_profile(tech, prior, today(d))
+            profile = tech_profile(tech, prior, day)
             picks = await _fleet_candidates(d, techs, prior, profile, slot_opened)
             if not picks:
                 return None
@@ -132,7 +131,7 @@ async def dispatch_idle(d: Dispatch) -> int:
 async def _assign_idle(d: Dispatch) -> int:
     # The batch is decided under the lock and its picks claimed; the writes run outside
     # it, so a single tech's decision (a completion) never waits on the batch's writes.
-    await d.zone.current()  # `today` below reads the kept zone
+    day = await d.zone.today(d.clock)
     async with d.lock:
         techs = await d.techs.current()
         prior = CompanyPrior.from_techs(techs)
@@ -148,11 +147,7 @@ async def _assign_idle(d: Dispatch) -> int:
         if d.policy is not Policy.REVENUE:
             missed = [t["_id"] for t in free]  # baselines pick one tech at a time
         else:
-            await d.positions.overlay(free)
-            profiles = [tech_profile(t, prior, today(d)) for t in free]
-            decisions = assign_batch(profiles, jobs, d.clock())
-            for dec in decisions:
-                d.open_jobs.pool.remove(dec.job_id)  # claimed, as in dispatch_tech
+            decisions = await claim_batch(d, free, prior, jobs, day)
     assigned = 0
     for dec in decisions:
         if await assign_claimed(d, dec.job_id, dec.tech_id, decision_reasons(dec)) is None:
@@ -165,6 +160,19 @@ async def _assign_idle(d: Dispatch) -> int:
     return assigned
 
 
+async def claim_batch(
+    d: Dispatch, free: list[Doc], prior: CompanyPrior, jobs: JobTable | list[OpenJob], day: str
+) -> list[Decision]:
+    """Under the lock: the best assignment of these free techs to these jobs, each pick
+    taken out of the open-job index (claimed) before the lock is released."""
+    await d.positions.overlay(free)
+    profiles = [tech_profile(t, prior, day) for t in free]
+    decisions = assign_batch(profiles, jobs, d.clock())
+    for dec in decisions:
+        d.open_jobs.pool.remove(dec.job_id)  # claimed, as in dispatch_tech
+    return decisions
+
+
 async def request_batch(d: Dispatch) -> None:
     """Ask for a full-fleet batch: in a running app it goes to the background, coalesced
     (at most one in flight, one re-run for asks made meanwhile); elsewhere (simulator,
@@ -173,8 +181,3 @@ async def request_batch(d: Dispatch) -> None:
         d.batches.ask(lambda: dispatch_idle(d))
     else:
         await dispatch_idle(d)
-
-
-def today(d: Dispatch) -> str:
-    """The company's day now (what a tech's kept-off jobs are keyed by)."""
-    return company_day(d.clock(), d.zone.name)

@@ -8,16 +8,16 @@ import secrets
 from api.core.domain import TechStatus
 from api.core.principal import Principal
 from api.core.validation import Booking, booking
-from api.dispatch.assignment import assign_claimed, dispatch_idle, request_batch, today
+from api.dispatch.assignment import assign_claimed, claim_batch, dispatch_idle, request_batch
 from api.dispatch.candidates import decision_reasons
 from api.dispatch.deps import Dispatch, Policy, publish_job
-from api.dispatch.profiles import CompanyPrior, open_job, tech_profile
+from api.dispatch.profiles import CompanyPrior, open_job
 from api.dispatch.stuck import flag_job
 from api.persistence import lookups, updates
 from api.persistence.documents import booked_job
 from api.persistence.store import Doc
 from api.persistence.transitions import book
-from routing import Decision, assign_batch
+from routing import Decision
 
 
 async def book_job(d: Dispatch, actor: Principal, request: Booking) -> Doc:
@@ -45,18 +45,14 @@ async def route_booked(d: Dispatch, job: Doc) -> None:
     if not d.batches.started or d.policy is not Policy.REVENUE:
         await dispatch_idle(d)  # the simulator's baselines and scripts, as before
         return
-    await d.zone.current()  # `today` below reads the kept zone
+    day = await d.zone.today(d.clock)
     async with d.lock:
         techs = await d.techs.current()
         free = [t for t in techs if t["status"] == TechStatus.AVAILABLE.value]
         picks: list[Decision] = []
         if free and job["_id"] in d.open_jobs:
             prior = CompanyPrior.from_techs(techs)
-            await d.positions.overlay(free)
-            profiles = [tech_profile(t, prior, today(d)) for t in free]
-            picks = assign_batch(profiles, [open_job(job)], d.clock())
-            for dec in picks:
-                d.open_jobs.pool.remove(dec.job_id)  # claimed, as in dispatch_tech
+            picks = await claim_batch(d, free, prior, [open_job(job)], day)
     assigned = False
     for dec in picks:
         reasons = decision_reasons(dec)

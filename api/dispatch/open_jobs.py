@@ -15,20 +15,16 @@ Conflict, dispatch tries the runner-up, and `refresh` corrects the entry.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-from collections.abc import Awaitable
 from datetime import datetime, timedelta
 
 from api.core.clock import Clock
 from api.core.domain import JobStatus
-from api.core.errors import NextjobError
-from api.core.tasks import cancel_all
+from api.dispatch.board_follower import BoardFollower
 from api.dispatch.profiles import open_job
 from api.persistence import lookups
-from api.persistence.driver_errors import mapped_driver_errors
 from api.persistence.store import Doc, Store
-from realtime import Broker, Event, Subscription, board_channel
+from realtime import Broker, Event
 from routing import JobPool, JobTable
 
 log = logging.getLogger(__name__)
@@ -37,43 +33,27 @@ _BOOKED = JobStatus.BOOKED.value
 _FETCH_CHUNK = 1000
 
 
-class OpenJobIndex:
+class OpenJobIndex(BoardFollower):
     """The booked jobs of one process, as a `JobPool` that routing scores in place."""
 
+    what = "open-job index"
+
     def __init__(self, store: Store, broker: Broker, clock: Clock, resync_seconds: float) -> None:
+        super().__init__(broker, resync_seconds)
         self.store = store
-        self.broker = broker
         self.clock = clock
-        self.resync_every = resync_seconds
         self.pool = JobPool()
         self._versions: dict[str, int] = {}  # newest version applied, booked or not
         self._pending: set[str] | None = None  # ids applied while a resync reads
         self._loaded_at: datetime | None = None  # on the service's clock
         self._resync_lock = asyncio.Lock()
-        self._tasks: list[asyncio.Task[None]] = []
-        self._exit = contextlib.AsyncExitStack()
 
     # ---- lifecycle ---------------------------------------------------------------------
-
-    async def start(self) -> None:
-        """Load, then follow the board's events and resync periodically until `stop`."""
-        # Subscribe before loading, so nothing booked during the load goes unheard.
-        sub = await self._exit.enter_async_context(self.broker.subscribe(board_channel()))
-        await self.resync()
-        self._tasks = [
-            asyncio.create_task(self._listen(sub), name="open-jobs-listener"),
-            asyncio.create_task(self._resync_forever(), name="open-jobs-resync"),
-        ]
-
-    async def stop(self) -> None:
-        tasks, self._tasks = self._tasks, []
-        await cancel_all(tasks)
-        await self._exit.aclose()
 
     async def ensure_fresh(self) -> None:
         """Without `start` (the simulator, scripts), resync when a period has passed on
         the service's clock, so a virtual day sees direct database writes too."""
-        if self._tasks:
+        if self.following:
             return
         period = timedelta(seconds=self.resync_every)
         if self._loaded_at is None or self.clock() - self._loaded_at >= period:
@@ -122,6 +102,9 @@ class OpenJobIndex:
         if self._pending is not None:
             self._pending.add(job_id)
 
+    async def heal(self) -> None:
+        await self.resync()
+
     async def resync(self) -> None:
         """Make the index equal MongoDB's booked jobs, re-reading only what changed."""
         async with self._resync_lock:
@@ -159,27 +142,6 @@ class OpenJobIndex:
 
     # ---- background --------------------------------------------------------------------
 
-    async def _listen(self, sub: Subscription) -> None:
-        async for event in sub:
-            await self._safely(self._on_event(event))
-
-    async def _on_event(self, event: Event) -> None:
-        if event["kind"] == "job":
-            if event["version"] > self._versions.get(event["id"], -1):
-                await self.refresh(event["id"])
-        elif event["kind"] == "board" and event["version"] < 0:
-            await self.resync()  # the broker reconnected: events may have been lost
-
-    async def _resync_forever(self) -> None:
-        # A housekeeping timer on the event loop's clock, not the (maybe virtual) domain
-        # clock: it paces work in this process, it does not decide anything about jobs.
-        while True:
-            await asyncio.sleep(self.resync_every)
-            await self._safely(self.resync())
-
-    async def _safely(self, work: Awaitable[None]) -> None:
-        try:
-            with mapped_driver_errors():
-                await work
-        except NextjobError as exc:
-            log.warning("open-job index update skipped: %s", exc.message)
+    async def on_event(self, event: Event) -> None:
+        if event["kind"] == "job" and event["version"] > self._versions.get(event["id"], -1):
+            await self.refresh(event["id"])

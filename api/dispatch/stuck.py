@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from api.core.clock import company_day, parse_hhmm
+from api.core.domain import ON_DUTY_STATUSES
 from api.dispatch.deps import Dispatch
 from api.dispatch.settled import UNASSIGNABLE, close_alert
 from api.persistence import alerts as stored
@@ -20,7 +21,6 @@ from routing import OpenJob
 from routing.feasibility import LATE_TOLERANCE_MIN
 
 RAISED_BY = "system"  # the technician id of alerts nobody raised by hand
-_ON_DUTY = ("available", "busy", "on_break")
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +36,7 @@ def working_today(tech: Doc, now: datetime, tz: str) -> Working | None:
     """When this tech can still work today: on duty now, or rostered later today (an
     off-duty tech whose shift has not ended and who has not clocked off today)."""
     skills = frozenset(tech.get("skills", ()))
-    if tech["status"] in _ON_DUTY:
+    if tech["status"] in ON_DUTY_STATUSES:
         ends = [t for t in (tech.get("shift_ends_at"), tech.get("overtime_until")) if t]
         return Working(skills, now, max(ends) if ends else None)
     off_at = tech.get("off_duty_at")
@@ -88,8 +88,7 @@ async def flag_unassignable(d: Dispatch) -> int:
     jobs = list(d.open_jobs.table().jobs)
     now, tz = d.clock(), await d.zone.current()
     techs = await lookups.all_technicians(d.store) if jobs else []
-    working = [w for t in techs if (w := working_today(t, now, tz)) is not None]
-    roster = [frozenset(t.get("skills", ())) for t in techs]
+    working, roster = _crew(techs, now, tz)
     stuck: dict[str, str] = {}
     raised = 0
     for job in jobs:
@@ -113,14 +112,19 @@ async def flag_job(d: Dispatch, job: OpenJob, techs: list[Doc]) -> bool:
     """The booking's own check, on one job (the full pass runs with the background
     batch): raise its alert if no technician can take it today. Whether it is stuck."""
     now, tz = d.clock(), await d.zone.current()
-    working = [w for t in techs if (w := working_today(t, now, tz)) is not None]
-    roster = [frozenset(t.get("skills", ())) for t in techs]
+    working, roster = _crew(techs, now, tz)
     found = stuck_reason(job, working, roster, now)
     if found is None:
         return False
     await _raise(d, job.id, found, now)
     d.flagged[job.id] = found[0]
     return True
+
+
+def _crew(techs: list[Doc], now: datetime, tz: str) -> tuple[list[Working], list[frozenset[str]]]:
+    """Who works today (with their hours) and every technician's skills."""
+    working = [w for t in techs if (w := working_today(t, now, tz)) is not None]
+    return working, [frozenset(t.get("skills", ())) for t in techs]
 
 
 async def _raise(d: Dispatch, job_id: str, found: tuple[str, str], now: datetime) -> int:

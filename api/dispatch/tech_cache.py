@@ -22,51 +22,21 @@ follows the broker, so each call reads every technician, as before.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import logging
-from collections.abc import Awaitable
-
-from api.core.errors import NextjobError
-from api.core.tasks import cancel_all
+from api.dispatch.board_follower import BoardFollower
 from api.persistence import lookups
-from api.persistence.driver_errors import mapped_driver_errors
 from api.persistence.store import Doc, Store
-from realtime import Broker, Event, Subscription, board_channel
-
-log = logging.getLogger(__name__)
+from realtime import Broker, Event
 
 
-class TechCache:
+class TechCache(BoardFollower):
     """The technician documents of one process, by id."""
 
+    what = "technician cache"
+
     def __init__(self, store: Store, broker: Broker, resync_seconds: float) -> None:
+        super().__init__(broker, resync_seconds)
         self.store = store
-        self.broker = broker
-        self.resync_every = resync_seconds
         self._docs: dict[str, Doc] = {}
-        self._tasks: list[asyncio.Task[None]] = []
-        self._exit = contextlib.AsyncExitStack()
-
-    async def start(self) -> None:
-        """Load, then follow the board's events and reload periodically until `stop`."""
-        # Subscribe before loading, so no change made during the load goes unheard.
-        sub = await self._exit.enter_async_context(self.broker.subscribe(board_channel()))
-        await self.reload()
-        self._tasks = [
-            asyncio.create_task(self._listen(sub), name="tech-cache-listener"),
-            asyncio.create_task(self._reload_forever(), name="tech-cache-reload"),
-        ]
-
-    async def stop(self) -> None:
-        tasks, self._tasks = self._tasks, []
-        await cancel_all(tasks)
-        await self._exit.aclose()
-
-    @property
-    def following(self) -> bool:
-        """Whether the copy follows the broker (started), or is read on demand."""
-        return bool(self._tasks)
 
     async def known(self) -> list[Doc]:
         """Every technician as this process knows them (for the company prior, which
@@ -112,6 +82,9 @@ class TechCache:
         else:
             self.apply(doc)
 
+    async def heal(self) -> None:
+        await self.reload()
+
     async def reload(self) -> None:
         """Replace the copy with MongoDB's technicians."""
         fresh = {d["_id"]: d for d in await lookups.all_technicians(self.store)}
@@ -122,26 +95,8 @@ class TechCache:
                 fresh[tech_id] = known
         self._docs = fresh
 
-    async def _listen(self, sub: Subscription) -> None:
-        async for event in sub:
-            await self._safely(self._on_event(event))
-
-    async def _on_event(self, event: Event) -> None:
+    async def on_event(self, event: Event) -> None:
         if event["kind"] == "technician":
             known = self._docs.get(event["id"])
             if known is None or event["version"] > int(known.get("version", 0)):
                 await self.refresh(event["id"])
-        elif event["kind"] == "board" and event["version"] < 0:
-            await self.reload()  # the broker reconnected: events may have been lost
-
-    async def _reload_forever(self) -> None:
-        while True:
-            await asyncio.sleep(self.resync_every)
-            await self._safely(self.reload())
-
-    async def _safely(self, work: Awaitable[None]) -> None:
-        try:
-            with mapped_driver_errors():
-                await work
-        except NextjobError as exc:
-            log.warning("technician cache update skipped: %s", exc.message)

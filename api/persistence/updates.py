@@ -13,13 +13,11 @@ from pymongo import ReturnDocument, UpdateOne
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import DuplicateKeyError
 
-from api.core.domain import JobStatus, TechStatus
+from api.core.domain import ON_DUTY_STATUSES, JobStatus
 from api.core.errors import Conflict
 from api.core.events import EventType
 from api.persistence.documents import geo_point
 from api.persistence.store import Doc, Store
-
-ON_DUTY = [s.value for s in (TechStatus.AVAILABLE, TechStatus.BUSY, TechStatus.ON_BREAK)]
 
 
 async def customer_id(store: Store, name: str, phone: str, now: datetime) -> str:
@@ -165,7 +163,7 @@ async def overtime_asked(
     return await _logged_update(
         store,
         "technician",
-        {"_id": tech_id, "status": {"$in": ON_DUTY}},
+        {"_id": tech_id, "status": {"$in": list(ON_DUTY_STATUSES)}},
         {"overtime_asked_until": until},
         now=now,
         actor=actor,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from api.core.errors import Conflict, InvalidInput, NotFound
+from api.core.errors import Conflict, NotFound
 from api.core.events import EventType
 from api.core.principal import Principal
 from api.core.validation import identifier, text
@@ -16,7 +16,7 @@ from api.dispatch.handback import release
 from api.persistence import lookups, updates
 from api.persistence.store import Doc
 from api.voice.alerts import AlertBoard, AlertKind, AlertStatus, LateCallOutcome
-from api.voice.speak_up import grant_overtime
+from api.voice.speak_up import check_overtime_end, grant_overtime
 
 
 async def ask_overtime(
@@ -26,14 +26,11 @@ async def ask_overtime(
     tech, so their app offers "Accept overtime", and said in their thread."""
     identifier(tech_id, "technicianId")
     now = d.clock()
-    if until.tzinfo is None:
-        raise InvalidInput("until needs a time zone offset", "until")
-    if not now < until <= now + timedelta(hours=8):
-        raise InvalidInput("overtime must end within the next 8 hours", "until")
-    if await lookups.technician_or_none(d.store, tech_id) is None:
-        raise NotFound(f"technician {tech_id} not found")
+    check_overtime_end(until, now)
     tech = await updates.overtime_asked(d.store, tech_id, until, now=now, actor=actor.as_actor())
-    if tech is None:
+    if tech is None:  # which refusal: read only on this rare path
+        if await lookups.technician_or_none(d.store, tech_id) is None:
+            raise NotFound(f"technician {tech_id} not found")
         raise Conflict("only a technician on duty can be asked to stay on")
     await publish_tech(d, tech)
     zone = ZoneInfo(await d.zone.current())

@@ -86,15 +86,19 @@ async def decline_job(
 async def accept_overtime(d: Dispatch, actor: Principal, until: datetime) -> Doc:
     """The tech will work until `until` (at most 8 hours on); a free tech is routed."""
     tech_id = acting_tech(actor)
-    now = d.clock()
-    if until.tzinfo is None:
-        raise InvalidInput("until needs a time zone offset", "until")
-    if not now < until <= now + timedelta(hours=8):
-        raise InvalidInput("overtime must end within the next 8 hours", "until")
+    check_overtime_end(until, d.clock())
     tech = await grant_overtime(d, actor, tech_id, until, "accepted by the technician")
     if tech["status"] == TechStatus.AVAILABLE.value:
         await dispatch_tech(d, tech_id)
     return tech
+
+
+def check_overtime_end(until: datetime, now: datetime) -> None:
+    """Overtime (accepted or asked for) ends after now and at most 8 hours on."""
+    if until.tzinfo is None:
+        raise InvalidInput("until needs a time zone offset", "until")
+    if not now < until <= now + timedelta(hours=8):
+        raise InvalidInput("overtime must end within the next 8 hours", "until")
 
 
 async def grant_overtime(
